@@ -1,0 +1,350 @@
+"""The per-view Keras identification network: build, train, save, load, predict.
+
+The network maps one gait cycle's feature vector to a probability for each suspect:
+``Input -> Normalization (fitted on the training cycles) -> [Dense ReLU -> Dropout] x k ->
+Dense softmax``, trained with sparse categorical cross-entropy, Adam, early stopping on
+held-out *clips* (never on cycles of a clip seen in training), and fixed seeds.
+
+A saved model is two files side by side: ``NAME.keras`` (the network) and ``NAME.json``
+(suspects, feature names, imputation values, settings, software versions, a fingerprint of
+the training data, the open-set calibration). Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gait import __version__
+from gait.features import FeatureTable, feature_names
+from gait.keypoints import atomic_write
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+MODEL_FORMAT = "gait-id-model/1"
+
+EpochCallback = Callable[[int, Mapping[str, float]], None]
+
+
+class ModelError(ValueError):
+    """A model file is missing, unreadable, or does not fit the data it is given."""
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Network and training settings (recorded in the model's metadata).
+
+    Attributes
+    ----------
+    hidden_units : tuple of int
+        Width of each hidden Dense ReLU layer.
+    dropout : float
+        Dropout rate after each hidden layer.
+    l2 : float
+        L2 weight penalty of the Dense layers.
+    learning_rate : float
+        Adam learning rate.
+    batch_size : int
+    max_epochs : int
+    patience_epochs : int
+        Early stopping: epochs without improvement of the validation loss.
+    validation_clip_fraction : float
+        Fraction of each suspect's clips held out for early stopping (at least one clip per
+        suspect with two or more clips).
+    with_visibility : bool
+        Whether the per-parameter visibility scores are inputs too.
+    seed : int
+    """
+
+    hidden_units: tuple[int, ...] = (128, 64)
+    dropout: float = 0.3
+    l2: float = 1e-4
+    learning_rate: float = 1e-3
+    batch_size: int = 64
+    max_epochs: int = 400
+    patience_epochs: int = 30
+    validation_clip_fraction: float = 0.17
+    with_visibility: bool = True
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if not self.hidden_units or min(self.hidden_units) < 1:
+            raise ValueError("hidden_units needs at least one positive width")
+        if not 0 <= self.dropout < 1 or not 0 <= self.validation_clip_fraction < 1:
+            raise ValueError("dropout and validation_clip_fraction must be in [0, 1)")
+        if self.max_epochs < 1 or self.batch_size < 1 or self.patience_epochs < 1:
+            raise ValueError("max_epochs, batch_size and patience_epochs must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Settings as a JSON-ready dictionary."""
+        data = asdict(self)
+        data["hidden_units"] = list(self.hidden_units)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelSettings:
+        """Inverse of :meth:`to_dict`."""
+        values = dict(data)
+        values["hidden_units"] = tuple(values.get("hidden_units", cls.hidden_units))
+        return cls(**values)
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the software that makes and reads models."""
+    import keras
+    import sklearn
+    import tensorflow as tf
+
+    return {
+        "gait_id": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "scikit_learn": sklearn.__version__,
+    }
+
+
+def make_model(n_features: int, n_classes: int, settings: ModelSettings,
+               mean: np.ndarray, variance: np.ndarray) -> Any:
+    """Build (not train) the network; the feature scaling is its first layer.
+
+    Parameters
+    ----------
+    n_features, n_classes : int
+    settings : ModelSettings
+    mean, variance : ndarray, shape (n_features,)
+        Feature scaling fitted on the training cycles.
+    """
+    import keras
+
+    regulariser = keras.regularizers.L2(settings.l2)
+    inputs = keras.Input(shape=(n_features,), name="features")
+    x = keras.layers.Normalization(mean=mean, variance=np.maximum(variance, 1e-12),
+                                   name="scaling")(inputs)
+    for i, units in enumerate(settings.hidden_units):
+        x = keras.layers.Dense(units, activation="relu", kernel_regularizer=regulariser,
+                               name=f"hidden_{i}")(x)
+        x = keras.layers.Dropout(settings.dropout, seed=settings.seed + i, name=f"dropout_{i}")(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="suspects")(x)
+    model = keras.Model(inputs, outputs, name="gait_identification")
+    model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _validation_clips(table: FeatureTable, fraction: float, seed: int) -> set[str]:
+    """A per-suspect random share of clips for early stopping (suspects with >= 2 clips)."""
+    rng = np.random.default_rng(seed)
+    chosen: set[str] = set()
+    if fraction <= 0:
+        return chosen
+    for _, clips in table.frame.groupby("subject")["clip_id"]:
+        unique = sorted(clips.unique())
+        if len(unique) >= 2:
+            k = max(1, int(round(fraction * len(unique))))
+            chosen.update(rng.choice(unique, size=min(k, len(unique) - 1), replace=False))
+    return chosen
+
+
+@dataclass
+class GaitModel:
+    """A trained network with everything needed to use and trace it.
+
+    Attributes
+    ----------
+    network : keras.Model
+    view : str
+    suspects : list of str
+        Class index -> suspect name.
+    feature_names : list of str
+        Input columns, in order.
+    impute_values : ndarray, shape (n_features,)
+        Training medians used for features a cycle lacks (NaN).
+    settings : ModelSettings
+    metadata : dict
+        Versions, training data fingerprint, history, open-set calibration, ...
+    """
+
+    network: Any
+    view: str
+    suspects: list[str]
+    feature_names: list[str]
+    impute_values: np.ndarray
+    settings: ModelSettings
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def features_from(self, table: FeatureTable) -> np.ndarray:
+        """The model's input matrix for a table, shape (n_cycles, n_features), NaN imputed."""
+        if table.view != self.view:
+            raise ModelError(f"this is a {self.view}-view model; the clip is {table.view}-view")
+        missing = [n for n in self.feature_names if n not in table.frame.columns]
+        if missing:
+            raise ModelError(
+                f"the model's feature schema does not match the data ({len(missing)} features "
+                f"missing, e.g. {missing[0]}); retrain the model with this software version"
+            )
+        x = table.matrix(self.feature_names)
+        return np.where(np.isnan(x), self.impute_values[None, :], x)
+
+    def predict_cycles(self, x: np.ndarray) -> np.ndarray:
+        """Per-cycle suspect probabilities, shape (n_cycles, n_suspects)."""
+        if x.ndim != 2 or x.shape[1] != len(self.feature_names):
+            raise ModelError(
+                f"expected {len(self.feature_names)} features per cycle, got shape {x.shape}"
+            )
+        if x.shape[0] == 0:
+            return np.empty((0, len(self.suspects)))
+        return np.asarray(self.network(x.astype(np.float32), training=False), dtype=np.float64)
+
+    def save(self, path: str | os.PathLike[str]) -> tuple[Path, Path]:
+        """Write ``PATH.keras`` and ``PATH.json`` (atomically); return both paths."""
+        base = Path(path)
+        if base.suffix in (".keras", ".json"):
+            base = base.with_suffix("")
+        keras_path, json_path = base.with_suffix(".keras"), base.with_suffix(".json")
+        keras_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = keras_path.with_name(f".{keras_path.stem}.tmp.keras")
+        self.network.save(tmp)
+        os.replace(tmp, keras_path)
+        meta = {
+            **self.metadata,
+            "format": MODEL_FORMAT,
+            "view": self.view,
+            "suspects": self.suspects,
+            "feature_names": self.feature_names,
+            "impute_values": [float(v) for v in self.impute_values],
+            "settings": self.settings.to_dict(),
+        }
+        text = json.dumps(meta, indent=2, sort_keys=True, default=_json_default)
+        atomic_write(json_path, lambda handle: handle.write(text.encode("utf-8")))
+        return keras_path, json_path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> GaitModel:
+        """Read a model saved by :meth:`save` (path with or without its suffix)."""
+        import keras
+
+        base = Path(path)
+        if base.suffix in (".keras", ".json"):
+            base = base.with_suffix("")
+        keras_path, json_path = base.with_suffix(".keras"), base.with_suffix(".json")
+        if not keras_path.is_file() or not json_path.is_file():
+            raise ModelError(f"{base}: needs both {keras_path.name} and {json_path.name}")
+        try:
+            meta = json.loads(json_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelError(f"{json_path}: not a readable model metadata file") from exc
+        if meta.get("format") != MODEL_FORMAT:
+            raise ModelError(f"{json_path}: unknown model format {meta.get('format')!r}")
+        try:
+            network = keras.saving.load_model(keras_path, compile=False, safe_mode=True)
+        except Exception as exc:  # Keras raises many types for a broken archive
+            raise ModelError(f"{keras_path}: not a readable Keras model ({exc})") from exc
+        return cls(
+            network=network,
+            view=meta["view"],
+            suspects=list(meta["suspects"]),
+            feature_names=list(meta["feature_names"]),
+            impute_values=np.asarray(meta["impute_values"], dtype=np.float64),
+            settings=ModelSettings.from_dict(meta["settings"]),
+            metadata={k: v for k, v in meta.items()
+                      if k not in ("suspects", "feature_names", "impute_values", "settings")},
+        )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def train_network(
+    table: FeatureTable,
+    settings: ModelSettings | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> GaitModel:
+    """Train the network on every cycle of ``table`` (no open-set calibration).
+
+    Parameters
+    ----------
+    table : FeatureTable
+        Training cycles; the suspects are its subjects.
+    settings : ModelSettings, optional
+    on_epoch : callable, optional
+        Called after every epoch as ``on_epoch(epoch, logs)`` (loss, accuracy, val_loss,
+        val_accuracy), e.g. to draw live curves.
+
+    Raises
+    ------
+    ModelError
+        If there are fewer than two suspects or no cycles.
+    """
+    import keras
+
+    settings = settings or ModelSettings()
+    suspects = table.subjects
+    if len(suspects) < 2:
+        raise ModelError(f"training needs at least two suspects with gait cycles, got {len(suspects)}")
+    names = feature_names(table.view, settings.with_visibility)
+    raw = table.matrix(names)
+    impute = np.nanmedian(raw, axis=0)
+    impute = np.where(np.isnan(impute), 0.0, impute)
+    x = np.where(np.isnan(raw), impute[None, :], raw).astype(np.float32)
+    y = table.frame["subject"].map({s: i for i, s in enumerate(suspects)}).to_numpy(np.int32)
+
+    keras.utils.set_random_seed(settings.seed)
+    val_clips = _validation_clips(table, settings.validation_clip_fraction, settings.seed)
+    is_val = table.frame["clip_id"].isin(val_clips).to_numpy()
+    train_x, train_y = x[~is_val], y[~is_val]
+    network = make_model(x.shape[1], len(suspects), settings,
+                         train_x.mean(axis=0), train_x.var(axis=0))
+    callbacks: list[Any] = []
+    validation = None
+    if is_val.any():
+        validation = (x[is_val], y[is_val])
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=settings.patience_epochs, restore_best_weights=True))
+    if on_epoch is not None:
+        callbacks.append(keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: on_epoch(epoch, dict(logs or {}))))
+    started = time.perf_counter()
+    history = network.fit(train_x, train_y, validation_data=validation,
+                          epochs=settings.max_epochs, batch_size=settings.batch_size,
+                          shuffle=True, verbose=0, callbacks=callbacks)
+    return GaitModel(
+        network=network,
+        view=table.view,
+        suspects=suspects,
+        feature_names=names,
+        impute_values=impute,
+        settings=settings,
+        metadata={
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "versions": software_versions(),
+            "training_data": {
+                "fingerprint_sha256": table.fingerprint(),
+                "n_cycles": int(len(table.frame)),
+                "n_clips": int(table.frame["clip_id"].nunique()),
+                "validation_clips": sorted(val_clips),
+            },
+            "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
+            "training_seconds": time.perf_counter() - started,
+        },
+    )
+
+
+def with_settings(settings: ModelSettings, **changes: Any) -> ModelSettings:
+    """A copy of ``settings`` with some fields changed."""
+    return replace(settings, **changes)
