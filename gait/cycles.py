@@ -55,7 +55,7 @@ class CycleSettings:
     min_stride_s: float = 0.6
     max_stride_s: float = 2.2
     min_prominence_fraction: float = 0.25
-    max_period_deviation: float = 0.35
+    max_period_deviation: float = 0.25
 
     def __post_init__(self) -> None:
         if not 0 < self.min_stride_s < self.max_stride_s:
@@ -240,6 +240,9 @@ def detect_events(walk: CleanWalk, settings: CycleSettings | None = None) -> Gai
         distance=max(1, int(0.6 * step_s * fs)),
         prominence=settings.min_prominence_fraction * robust_range,
     )
+    # A peak right at the edge of the walk may be a cut-off one: its time is not trusted.
+    edge = max(1, int(0.1 * fs))
+    strikes = strikes[(strikes >= edge) & (strikes < spread.size - edge)]
     sides = np.sign(separation[strikes])  # +1: left heel in front
     alternating = np.where(np.arange(strikes.size) % 2 == 0, 1.0, -1.0)
     if np.sum(sides == alternating) < np.sum(sides == -alternating):

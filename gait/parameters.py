@@ -556,3 +556,28 @@ def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
     numeric = frame.columns[4:]
     frame[numeric] = frame[numeric].astype(float).replace([np.inf, -np.inf], np.nan)
     return frame
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as a Markdown document (``docs/parameters.md`` is generated from it)."""
+    lines = [
+        "# Gait parameter catalogue",
+        "",
+        "Generated from `gait/parameters.py` by `python -m gait catalogue --markdown "
+        "docs/parameters.md`; do not edit by hand.",
+        "",
+        __doc__.split("\n\n", 1)[1].strip() if __doc__ else "",
+        "",
+        f"{len(CATALOGUE)} parameters: {len(parameters_for_view('side'))} apply to the side "
+        f"view, {len(parameters_for_view('front'))} to the front view; "
+        f"{sum(p.kind == STATIC for p in CATALOGUE)} static, "
+        f"{sum(p.kind == DYNAMIC for p in CATALOGUE)} dynamic.",
+        "",
+        "| # | name | unit | kind | group | views | landmarks | formula |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, p in enumerate(CATALOGUE, start=1):
+        marks = ", ".join(f"{j} {lm.LANDMARK_NAMES[j]}" for j in p.landmarks)
+        lines.append(f"| {i} | `{p.name}` | {p.unit} | {p.kind} | {p.group} | "
+                     f"{', '.join(p.views)} | {marks} | {p.description} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,334 @@
+"""``python -m gait``: the engine's command line.
+
+User errors (missing or unreadable files, bad arguments, a model that does not fit) print one
+line on stderr and exit with status 2; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gait import __version__
+
+EXIT_USER_ERROR = 2
+
+EPILOG = """examples:
+  python -m gait extract walk.mp4 --out walk.npz --overlay walk_overlay.mp4
+  python -m gait import ../shared/data/keypoints/enrol
+  python -m gait train --data ../shared/data/keypoints/enrol --view side --out models/side
+  python -m gait identify evidence.mp4 --model models/side --json
+  python -m gait evaluate --enrol ../shared/data/keypoints/enrol --view side --json side.json
+  python -m gait evaluate --enrol ../shared/data/keypoints/enrol \\
+      --probe ../shared/data/keypoints/evidence_normal --view front --json front.json
+  python -m gait bench --json bench.json
+  python -m gait catalogue --markdown docs/parameters.md
+"""
+
+
+class UserError(Exception):
+    """An error the user can fix; printed as one line."""
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from gait.keypoints import KeypointFormatError
+    from gait.model import ModelError
+
+    errors: list[type[BaseException]] = [UserError, KeypointFormatError, ModelError,
+                                         FileNotFoundError, IsADirectoryError, PermissionError]
+    try:
+        from gait.pose import PoseError
+        from gait.video import VideoError
+
+        errors += [VideoError, PoseError]
+    except ImportError:  # pragma: no cover - mediapipe missing
+        pass
+    return tuple(errors)
+
+
+def _print_json(data: Any, path: str | None) -> None:
+    text = json.dumps(data, indent=2, sort_keys=False, default=str)
+    if path in (None, "-"):
+        print(text)
+    else:
+        from gait.keypoints import atomic_write
+
+        atomic_write(Path(str(path)), lambda h: h.write((text + "\n").encode("utf-8")))
+
+
+def _progress_printer(label: str) -> Any:
+    last = [0.0]
+
+    def show(done: int, total: int, fps: float = 0.0) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.5 and done < total:
+            return
+        last[0] = now
+        rate = f", {fps:.1f} frames/s" if fps else ""
+        print(f"\r{label}: {done}/{total}{rate}", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+    return show
+
+
+def _load_clip(path: Path, quiet: bool) -> Any:
+    """A KeypointSequence from a keypoint file or a video (through the keypoint cache)."""
+    from gait.keypoints import load_npz
+
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    if path.suffix.lower() == ".npz":
+        return load_npz(path)
+    from gait.cache import KeypointCache
+
+    progress = None if quiet else _progress_printer(f"extracting {path.name}")
+    return KeypointCache().get_or_extract(path, progress=progress)
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from gait.cache import KeypointCache
+    from gait.keypoints import save_npz
+    from gait.pose import PoseSettings
+
+    settings = PoseSettings(model_complexity=args.model_complexity)
+    progress = None if args.quiet else _progress_printer(f"extracting {Path(args.video).name}")
+    cache = KeypointCache()
+    sequence = cache.get_or_extract(Path(args.video), settings, progress=progress,
+                                    overlay_path=Path(args.overlay) if args.overlay else None)
+    save_npz(sequence, args.out)
+    detected = int(sequence.detected.sum())
+    print(f"{args.out}: {sequence.n_frames} frames, {detected} with a person, "
+          f"{sequence.fps:g} fps")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from gait.features import load_table
+    from gait.keypoints import read_manifest
+
+    records = read_manifest(args.folder)
+    summary: dict[str, Any] = {"folder": str(args.folder), "n_clips": len(records), "views": {}}
+    for view in sorted({r.view for r in records}):
+        table = load_table(args.folder, view)
+        summary["views"][view] = {
+            "n_clips": int(len(table.clips)),
+            "n_subjects": int(table.clips["subject"].nunique()),
+            "n_cycles": int(len(table.frame)),
+            "clips_without_cycles": [
+                {"clip_id": f.clip_id, "reason": f.reason} for f in table.failures
+            ],
+        }
+    if args.json:
+        _print_json(summary, args.json)
+    else:
+        print(f"{args.folder}: {len(records)} clips")
+        for view, info in summary["views"].items():
+            print(f"  {view}: {info['n_clips']} clips of {info['n_subjects']} subjects, "
+                  f"{info['n_cycles']} gait cycles, "
+                  f"{len(info['clips_without_cycles'])} clips without a cycle")
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from gait.model import ModelSettings
+
+    return ModelSettings(with_visibility=not args.no_visibility, seed=args.seed)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from gait.features import load_table
+    from gait.identify import train_identifier
+
+    table = load_table(args.data, args.view)
+    if table.frame.empty:
+        raise UserError(f"{args.data}: no {args.view}-view clip with a gait cycle")
+    started = time.perf_counter()
+    model = train_identifier(table, _settings(args), target_fpir=args.target_fpir)
+    keras_path, json_path = model.save(args.out)
+    calibration = model.metadata.get("open_set")
+    print(f"trained {args.view}-view model on {len(model.suspects)} suspects, "
+          f"{len(table.frame)} cycles, in {time.perf_counter() - started:.1f} s: "
+          f"{keras_path} + {json_path}")
+    if calibration:
+        print(f"open-set threshold {calibration['threshold']:.3f} "
+              f"(target FPIR {calibration['target_fpir']:.0%}, calibration FPIR "
+              f"{calibration['measured_fpir']:.0%}, FNIR {calibration['measured_fnir']:.0%})")
+    return 0
+
+
+def cmd_identify(args: argparse.Namespace) -> int:
+    from gait.cycles import analyse_gait
+    from gait.features import FeatureTable, analysis_features
+    from gait.identify import identify_table
+    from gait.model import GaitModel
+
+    model = GaitModel.load(args.model)
+    sequence = _load_clip(Path(args.clip), quiet=bool(args.json))
+    analysis = analyse_gait(sequence, model.view)
+    frame = analysis_features(analysis, clip_id=Path(args.clip).stem)
+    table = FeatureTable(model.view, frame)
+    result = identify_table(model, table, analysis.insufficient_reason)
+    if args.json:
+        _print_json({"clip": str(args.clip), "model": str(args.model), **result.to_dict()},
+                    args.json)
+        return 0
+    print(f"verdict: {result.verdict}" + (f" ({result.suspect})" if result.suspect else ""))
+    print(f"reason: {result.reason}")
+    if result.calibrated_probability is not None:
+        print(f"calibrated probability that {result.ranking[0][0]} is the person: "
+              f"{result.calibrated_probability:.2f}")
+    for rank, (suspect, score) in enumerate(result.ranking[: args.top], start=1):
+        print(f"{rank:>3}. {suspect:<20} {score:.3f}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from gait.evaluate import evaluate_folds, evaluate_probe
+    from gait.features import load_table
+
+    enrol = load_table(args.enrol, args.view)
+    if enrol.frame.empty:
+        raise UserError(f"{args.enrol}: no {args.view}-view clip with a gait cycle")
+    if args.probe:
+        report = evaluate_probe(enrol, load_table(args.probe, args.view), _settings(args))
+    else:
+        report = evaluate_folds(enrol, _settings(args),
+                                progress=_progress_printer("folds") if not args.quiet else None)
+    _print_json(report, args.json)
+    if args.json not in (None, "-"):
+        print(f"{report['protocol']}, {args.view}: clip rank-1 {report['clip_rank1']:.1%}, "
+              f"rank-5 {report['clip_rank5']:.1%}, {report['n_probe_clips']} clips, "
+              f"{len(report['failed_clips'])} without a cycle -> {args.json}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from gait.bench import run_benchmark
+
+    report = run_benchmark(Path(args.video), Path(args.enrol), quick=args.quick)
+    _print_json(report, None)
+    if args.json:
+        _print_json(report, args.json)
+    return 0
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from gait.parameters import catalogue_markdown
+
+    text = catalogue_markdown()
+    if args.markdown:
+        from gait.keypoints import atomic_write
+
+        atomic_write(Path(args.markdown), lambda h: h.write(text.encode("utf-8")))
+        print(f"wrote {args.markdown}")
+    else:
+        print(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m gait``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m gait",
+        description="gait-ID: identify a person among suspects from the way they walk.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"gait-ID {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text,
+                              epilog=f"example:\n  {example}",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p = add("extract", "Extract MediaPipe Pose keypoints from a video into a .npz file.",
+            "python -m gait extract walk.mp4 --out walk.npz --overlay overlay.mp4")
+    p.add_argument("video")
+    p.add_argument("--out", required=True, help="output .npz (the shared keypoint format)")
+    p.add_argument("--overlay", help="also write an annotated H.264 MP4 here")
+    p.add_argument("--model-complexity", type=int, choices=(0, 1), default=1)
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_extract)
+
+    p = add("import", "Read and check a keypoint data set folder (.npz files + manifest.csv).",
+            "python -m gait import ../shared/data/keypoints/enrol --json summary.json")
+    p.add_argument("folder")
+    p.add_argument("--json", help="write the summary as JSON to this file ('-': stdout)")
+    p.set_defaults(func=cmd_import)
+
+    def model_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--view", required=True, choices=("side", "front"))
+        p.add_argument("--no-visibility", action="store_true",
+                       help="use parameter values only, not their visibility scores")
+        p.add_argument("--seed", type=int, default=42)
+
+    p = add("train", "Train a per-view identification model on a keypoint data set.",
+            "python -m gait train --data ../shared/data/keypoints/enrol --view side --out models/side")
+    p.add_argument("--data", required=True, help="keypoint data set folder")
+    p.add_argument("--out", required=True, help="model path (writes OUT.keras and OUT.json)")
+    p.add_argument("--target-fpir", type=float, default=0.05,
+                   help="open-set target false-positive identification rate (default 0.05)")
+    model_options(p)
+    p.set_defaults(func=cmd_train)
+
+    p = add("identify", "Name the suspect who walks like the person in a clip (or none).",
+            "python -m gait identify evidence.mp4 --model models/side")
+    p.add_argument("clip", help="a video or a .npz keypoint file")
+    p.add_argument("--model", required=True, help="model path (without or with .keras)")
+    p.add_argument("--top", type=int, default=5, help="suspects to list (default 5)")
+    p.add_argument("--json", nargs="?", const="-", help="JSON output (to a file, or stdout)")
+    p.set_defaults(func=cmd_identify)
+
+    p = add("evaluate", "Measure identification on a data set (6-fold, or enrol -> probe).",
+            "python -m gait evaluate --enrol DIR --probe DIR2 --view side --json out.json")
+    p.add_argument("--enrol", required=True)
+    p.add_argument("--probe")
+    p.add_argument("--json", default="-", help="report file (default: stdout)")
+    p.add_argument("--quiet", action="store_true")
+    model_options(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = add("bench", "Measure speed and memory on a real clip and the enrolment set.",
+            "python -m gait bench --json bench.json")
+    p.add_argument("--video", default=str(_shared_data() / "videos" / "side_walk_1080p.mp4"))
+    p.add_argument("--enrol", default=str(_shared_data() / "keypoints" / "enrol"))
+    p.add_argument("--json", help="also write the figures to this file")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions (for tests)")
+    p.set_defaults(func=cmd_bench)
+
+    p = add("catalogue", "Print (or write) the gait parameter catalogue as Markdown.",
+            "python -m gait catalogue --markdown docs/parameters.md")
+    p.add_argument("--markdown", help="write to this file")
+    p.set_defaults(func=cmd_catalogue)
+    return parser
+
+
+def _shared_data() -> Path:
+    import os
+
+    return Path(os.environ.get("GAIT_SHARED_DATA", "../shared/data"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except _user_errors() as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
