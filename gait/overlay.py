@@ -8,6 +8,7 @@ written to a temporary name and renamed, so a crash never leaves a half-written 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterable
@@ -120,9 +121,7 @@ def write_h264(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.{uuid.uuid4().hex[:12]}.tmp")
     rate = Fraction(fps).limit_denominator(1001)
-    container = av.open(
-        str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"}
-    )
+    container = av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
     try:
         stream = None
         n_written = 0
@@ -150,10 +149,8 @@ def write_h264(
         container.close()
         os.replace(tmp, out_path)
     except BaseException:
-        try:
+        with contextlib.suppress(Exception):  # already failing: the first error matters
             container.close()
-        except Exception:  # noqa: S110 - already failing; the original error matters
-            pass
         tmp.unlink(missing_ok=True)
         raise
     return out_path

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.util
+import itertools
 import os
 import platform
 import time
@@ -242,8 +243,8 @@ def _mask_person(rgb: np.ndarray, xyzv: np.ndarray) -> None:
     import cv2
 
     height, width = rgb.shape[:2]
-    points = xyzv[:, :2] * np.array([width, height], dtype=np.float32)
-    points = np.clip(points, -width, 2 * width).astype(np.int32)
+    scaled = xyzv[:, :2].astype(np.float64) * np.array([width, height], dtype=np.float64)
+    points = np.asarray(np.clip(scaled, -2 * width, 3 * width), dtype=np.int32)
     hull = cv2.convexHull(points)
     margin = max(2, int(MASK_MARGIN * _body_height_px(xyzv, (width, height))))
     grey = (MASK_GREY, MASK_GREY, MASK_GREY)
@@ -287,10 +288,14 @@ class _PeopleTracker:
         found: list[_Detection] = []
         image = rgb
         for slot in range(len(self._poses)):
-            time_us = max(int(round(timestamp_s * 1e6)), self._last_call_us[slot] + 1)
-            if slot > 0 and not self._active[slot]:
-                if not found or time_us - self._last_call_us[slot] < self._search_interval_us:
-                    continue
+            time_us = max(round(timestamp_s * 1e6), self._last_call_us[slot] + 1)
+            # An extra tracker that follows nobody searches only now and then, and only
+            # when the trackers before it found someone (else it would see the same frame).
+            idle = slot > 0 and not self._active[slot]
+            if idle and (
+                not found or time_us - self._last_call_us[slot] < self._search_interval_us
+            ):
+                continue
             result = self._run(slot, image, time_us)
             if result.pose_landmarks is None:
                 self._active[slot] = False
@@ -337,7 +342,7 @@ def _body_height_px(xyzv: np.ndarray, frame_size_px: tuple[int, int]) -> float:
         _midpoint(xy, L_KNEE, R_KNEE),
         _midpoint(xy, L_ANKLE, R_ANKLE),
     ]
-    length = sum(float(np.hypot(*(q - p))) for p, q in zip(chain[:-1], chain[1:], strict=True))
+    length = sum(float(np.hypot(*(q - p))) for p, q in itertools.pairwise(chain))
     return max(length * 1.1, 1.0)  # the chain misses the top of the head and the heels
 
 
@@ -564,7 +569,7 @@ def extract_keypoints(
     """
     settings = settings or PoseSettings()
     started = time.perf_counter()
-    extracted_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    extracted_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     path = Path(video_path)
     stream = iter_frames(path, max_width_px=settings.max_width_px)
     info = stream.info

@@ -131,7 +131,7 @@ def _rotation_of(frame: Any) -> int:
         angle = float(frame.rotation or 0)
     except (AttributeError, TypeError, ValueError):
         angle = 0.0
-    return int(round(angle / 90.0)) % 4 * 90
+    return round(angle / 90.0) % 4 * 90
 
 
 class _DecodeStats:
