@@ -95,6 +95,7 @@ def _load_clip(path: Path, quiet: bool) -> Any:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    """`extract`: keypoints of a video to a .npz file (through the cache)."""
     from gait.cache import KeypointCache
     from gait.keypoints import save_npz
     from gait.pose import PoseSettings
@@ -112,6 +113,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """`import`: check a keypoint data set folder and summarise it."""
     from gait.features import load_table
     from gait.keypoints import read_manifest
 
@@ -145,6 +147,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """`train`: train and calibrate a per-view model, save it."""
     from gait.features import load_table
     from gait.identify import train_identifier
 
@@ -166,6 +169,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_identify(args: argparse.Namespace) -> int:
+    """`identify`: rank the suspects for one clip and give the verdict."""
     from gait.cycles import analyse_gait
     from gait.features import FeatureTable, analysis_features
     from gait.identify import identify_table
@@ -192,6 +196,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    """`evaluate`: the 6-fold or the enrol-then-probe protocol, as JSON."""
     from gait.evaluate import evaluate_folds, evaluate_probe
     from gait.features import load_table
 
@@ -212,6 +217,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    """`bench`: speed and memory figures, as JSON."""
     from gait.bench import run_benchmark
 
     report = run_benchmark(Path(args.video), Path(args.enrol), quick=args.quick)
@@ -222,6 +228,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
+    """`catalogue`: the parameter catalogue as Markdown."""
     from gait.parameters import catalogue_markdown
 
     text = catalogue_markdown()

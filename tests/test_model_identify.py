@@ -1,0 +1,116 @@
+"""Training, save/load round trip, fusion, open-set decision, schema mismatch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gait.cycles import analyse_gait
+from gait.features import FeatureTable, analysis_features, build_table
+from gait.identify import INSUFFICIENT, MATCH, decide, fuse, identify_table, train_identifier
+from gait.keypoints import ClipRecord
+from gait.model import GaitModel, ModelError, ModelSettings
+from gait.synthetic import WalkerStyle, synthetic_walk
+
+FAST = ModelSettings(hidden_units=(32,), max_epochs=60, patience_epochs=10)
+PEOPLE = {
+    "ann": WalkerStyle(cadence_steps_per_min=96, thigh_fh=0.18, knee_flex_deg=50),
+    "bob": WalkerStyle(cadence_steps_per_min=112, thigh_fh=0.15, arm_swing_deg=30),
+    "cat": WalkerStyle(cadence_steps_per_min=104, shank_fh=0.19, hip_swing_deg=28),
+    "dan": WalkerStyle(cadence_steps_per_min=120, trunk_fh=0.26, knee_flex_deg=65),
+}
+
+
+def _clips(takes: range, noise: float = 0.002):
+    for name, style in PEOPLE.items():
+        for take in takes:
+            direction = "right" if take % 2 else "left"
+            clip_id = f"{name}_{take}"
+            yield (ClipRecord(clip_id, name, "side", direction, "normal", str(take),
+                              Path(f"{clip_id}.npz")),
+                   synthetic_walk(style, "side", duration_s=5.0, direction=direction,
+                                  noise_fh=noise, seed=take, clip_id=clip_id))
+
+
+@pytest.fixture(scope="module")
+def trained() -> GaitModel:
+    return train_identifier(build_table(_clips(range(4)), "side"), FAST)
+
+
+def test_fuse_is_a_normalised_product() -> None:
+    probs = np.array([[0.6, 0.4], [0.7, 0.3]])
+    fused = fuse(probs)
+    expected = np.sqrt(probs.prod(axis=0))
+    np.testing.assert_allclose(fused, expected / expected.sum())
+
+
+def test_identifies_synthetic_people(trained: GaitModel) -> None:
+    table = build_table(_clips(range(10, 12), noise=0.003), "side")
+    for clip_id, rows in table.frame.groupby("clip_id"):
+        result = identify_table(trained, FeatureTable("side", rows.reset_index(drop=True)))
+        assert result.ranking[0][0] == rows["subject"].iloc[0], clip_id
+        assert sum(score for _, score in result.ranking) == pytest.approx(1.0)
+    assert "open_set" in trained.metadata
+
+
+def test_save_load_round_trip_predicts_identically(trained: GaitModel, tmp_path: Path) -> None:
+    keras_path, json_path = trained.save(tmp_path / "side")
+    assert keras_path.suffix == ".keras" and json_path.suffix == ".json"
+    again = GaitModel.load(tmp_path / "side.keras")
+    table = build_table(_clips(range(20, 21)), "side")
+    np.testing.assert_array_equal(
+        again.predict_cycles(again.features_from(table)),
+        trained.predict_cycles(trained.features_from(table)),
+    )
+    assert again.metadata["open_set"] == trained.metadata["open_set"]
+
+
+def test_feature_schema_mismatch_is_a_clear_error(trained: GaitModel) -> None:
+    table = build_table(_clips(range(1)), "side")
+    broken = FeatureTable("side", table.frame)
+    object.__setattr__(broken, "frame", table.frame.drop(columns=[trained.feature_names[0]]))
+    with pytest.raises(ModelError, match="schema"):
+        trained.features_from(broken)
+    with pytest.raises(ModelError, match="expected"):
+        trained.predict_cycles(np.zeros((2, 3)))
+
+
+def test_no_cycle_gives_insufficient_gait(trained: GaitModel) -> None:
+    short = synthetic_walk(PEOPLE["ann"], duration_s=0.8)
+    analysis = analyse_gait(short, "side")
+    table = FeatureTable("side", analysis_features(analysis, "short"))
+    result = identify_table(trained, table, analysis.insufficient_reason)
+    assert result.verdict == INSUFFICIENT and result.suspect is None
+
+
+def test_decision_names_the_top_suspect_above_threshold(trained: GaitModel) -> None:
+    from dataclasses import replace
+
+    calibration = {"threshold": 0.9, "target_fpir": 0.05, "platt_slope": 1.0,
+                   "platt_intercept": 0.0, "n_genuine": 1, "n_impostor": 1,
+                   "measured_fpir": 0.0, "measured_fnir": 0.0}
+    trained = replace(trained, metadata={**trained.metadata, "open_set": calibration})
+    n = len(trained.suspects)
+    confident = np.full((3, n), 0.001)
+    confident[:, 0] = 1 - 0.001 * (n - 1)
+    result = decide(trained, confident)
+    assert result.verdict == MATCH and result.suspect == trained.suspects[0]
+    assert result.calibrated_probability == pytest.approx(confident[0, 0], rel=1e-3)
+    flat = decide(trained, np.full((3, n), 1.0 / n))
+    assert flat.verdict != MATCH and flat.suspect is None
+
+
+def test_missing_model_files(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="needs both"):
+        GaitModel.load(tmp_path / "nothing")
+
+
+def test_training_needs_two_suspects() -> None:
+    table = build_table(_clips(range(2)), "side")
+    one = table.select(table.frame["subject"] == "ann")
+    with pytest.raises(ModelError, match="two suspects"):
+        train_identifier(one, FAST)
+    assert isinstance(one.frame, pd.DataFrame)
