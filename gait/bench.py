@@ -55,7 +55,7 @@ def run_benchmark(video: Path, enrol_dir: Path, quick: bool = False) -> dict[str
     started = time.perf_counter()
     tables = {view: load_table(enrol_dir, view) for view in ("side", "front")}
     report["features_all_enrol_s"] = time.perf_counter() - started
-    report["n_enrol_cycles"] = {v: int(len(t.frame)) for v, t in tables.items()}
+    report["n_enrol_cycles"] = {v: len(t.frame) for v, t in tables.items()}
 
     models = {}
     for view, table in tables.items():

@@ -122,9 +122,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     for view in sorted({r.view for r in records}):
         table = load_table(args.folder, view)
         summary["views"][view] = {
-            "n_clips": int(len(table.clips)),
+            "n_clips": len(table.clips),
             "n_subjects": int(table.clips["subject"].nunique()),
-            "n_cycles": int(len(table.frame)),
+            "n_cycles": len(table.frame),
             "clips_without_cycles": [
                 {"clip_id": f.clip_id, "reason": f.reason} for f in table.failures
             ],

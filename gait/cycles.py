@@ -18,6 +18,7 @@ half a stride).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -283,7 +284,7 @@ def segment_cycles(
     for foot in FEET:
         other = "right" if foot == "left" else "left"
         strikes = events.heel_strike_s[foot]
-        for start, end in zip(strikes[:-1], strikes[1:], strict=True):
+        for start, end in itertools.pairwise(strikes):
             duration = end - start
             if not settings.min_stride_s <= duration <= settings.max_stride_s:
                 continue

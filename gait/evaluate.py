@@ -71,7 +71,7 @@ def _rank_rates(results: pd.DataFrame) -> dict[str, Any]:
     genuine = results[results["enrolled"]]
     ranks = genuine["rank"].fillna(np.inf).to_numpy(dtype=float)
     return {
-        "n": int(len(genuine)),
+        "n": len(genuine),
         "rank1": float(np.mean(ranks <= 1)) if len(genuine) else float("nan"),
         "rank5": float(np.mean(ranks <= 5)) if len(genuine) else float("nan"),
     }
@@ -100,8 +100,8 @@ def open_set_figures(results: pd.DataFrame, threshold: float) -> dict[str, Any]:
         "fnir": fnir,
         "dir": 1 - fnir,
         "eer": (eer_pair[0] + eer_pair[1]) / 2,
-        "n_impostor_clips": int(len(impostor)),
-        "n_genuine_clips": int(len(genuine)),
+        "n_impostor_clips": len(impostor),
+        "n_genuine_clips": len(genuine),
     }
 
 
@@ -112,7 +112,7 @@ def _summary(results: pd.DataFrame, correct: int, total: int) -> dict[str, Any]:
     }
     failed = results[results["top"].isna()]
     return {
-        "n_probe_clips": int(len(results)),
+        "n_probe_clips": len(results),
         "clip_rank1": overall["rank1"],
         "clip_rank5": overall["rank5"],
         "cycle_accuracy": correct / total if total else float("nan"),

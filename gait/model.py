@@ -151,7 +151,7 @@ def _validation_clips(table: FeatureTable, fraction: float, seed: int) -> set[st
     for _, clips in table.frame.groupby("subject")["clip_id"]:
         unique = sorted(clips.unique())
         if len(unique) >= 2:
-            k = max(1, int(round(fraction * len(unique))))
+            k = max(1, round(fraction * len(unique)))
             chosen.update(rng.choice(unique, size=min(k, len(unique) - 1), replace=False))
     return chosen
 
@@ -335,7 +335,7 @@ def train_network(
             "versions": software_versions(),
             "training_data": {
                 "fingerprint_sha256": table.fingerprint(),
-                "n_cycles": int(len(table.frame)),
+                "n_cycles": len(table.frame),
                 "n_clips": int(table.frame["clip_id"].nunique()),
                 "validation_clips": sorted(val_clips),
             },

@@ -166,7 +166,7 @@ class _Cycle:
     def at(self, values: np.ndarray, time_s: float) -> float:
         if np.isnan(time_s):
             return float("nan")
-        index = int(round((time_s - self.series.walk.time_s[0]) * self.series.walk.sample_rate_hz))
+        index = round((time_s - self.series.walk.time_s[0]) * self.series.walk.sample_rate_hz)
         index = min(max(index, 0), values.shape[0] - 1)
         return float(values[index])
 
@@ -544,8 +544,8 @@ def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
         for cycle in analysis.cycles:
             s = series[cycle.walk_index]
             t0, fs = s.walk.time_s[0], s.walk.sample_rate_hz
-            start = int(round((cycle.start_s - t0) * fs))
-            stop = min(int(round((cycle.end_s - t0) * fs)) + 1, s.walk.n_samples)
+            start = round((cycle.start_s - t0) * fs)
+            stop = min(round((cycle.end_s - t0) * fs) + 1, s.walk.n_samples)
             ctx = _Cycle(s, cycle, start, stop)
             vis = s.walk.visibility[start:stop]
             values = [_COMPUTE[p.name](ctx) for p in params]

@@ -94,7 +94,7 @@ def synthetic_walk(
     style = style or WalkerStyle()
     direction = direction or ("right" if view == "side" else "back")
     rng = np.random.default_rng(seed)
-    n = int(round(duration_s * fps))
+    n = round(duration_s * fps)
     t = np.arange(n) / fps
     phase = 2 * np.pi * t / style.stride_time_s
     aspect = frame_size_px[0] / frame_size_px[1]
