@@ -66,7 +66,7 @@ def draw_skeleton(rgb: np.ndarray, xyzv: np.ndarray, min_visibility: float = 0.0
     if np.isnan(xyzv[:, :2]).any():
         return
     thickness = max(1, round(height / 240))
-    radius = max(2, round(height / 180))
+    radius = max(3, round(height / 180))
     xy = np.round(xyzv[:, :2] * np.array([width, height])).astype(np.int64)
     xy = np.clip(xy, -4 * max(width, height), 4 * max(width, height))
     visible = xyzv[:, 3] >= min_visibility
@@ -77,8 +77,8 @@ def draw_skeleton(rgb: np.ndarray, xyzv: np.ndarray, min_visibility: float = 0.0
     for i in np.flatnonzero(visible):
         colour = _side_colour(i, i) if i > 10 else MIDDLE_RGB
         centre = (int(xy[i, 0]), int(xy[i, 1]))
-        cv2.circle(rgb, centre, radius, colour, -1, cv2.LINE_AA)
-        cv2.circle(rgb, centre, radius, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.circle(rgb, centre, radius, (0, 0, 0), -1, cv2.LINE_AA)
+        cv2.circle(rgb, centre, radius - 1, colour, -1, cv2.LINE_AA)
 
 
 def _label(rgb: np.ndarray, text: str) -> None:

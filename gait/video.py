@@ -23,8 +23,9 @@ from typing import Any, NamedTuple
 import av
 import numpy as np
 
-# After this many undecodable packets in a row the rest of the file is taken as unreadable.
-MAX_CONSECUTIVE_DECODE_ERRORS = 25
+# A damaged file is read to its end, undecodable packets skipped (after damage, frames coded
+# from earlier ones fail until the next key frame); this many failures in a row end it.
+MAX_CONSECUTIVE_DECODE_ERRORS = 1000
 
 
 class VideoError(ValueError):
@@ -254,51 +255,28 @@ def fit_size(
 _END = object()
 
 
-class FrameStream(Iterator[Frame]):
-    """Iterator over a video's frames, decoded ahead in a background thread.
+class _Decoder:
+    """The background thread's side: decodes into a bounded queue until told to stop.
 
-    Created by :func:`iter_frames`. At most ``prefetch`` decoded frames wait in memory. Use
-    it as a context manager, or call :meth:`close`, to stop decoding early.
-
-    Attributes
-    ----------
-    info : VideoInfo
-        What :func:`probe_video` found.
-    size_px : tuple of int
-        (width, height) of the frames delivered, in pixels.
-    n_frames_decoded : int
-        Frames delivered so far.
-    n_decode_errors : int
-        Packets that could not be decoded and were skipped.
-    stopped_early : bool
-        True when the file ended in unreadable data (truncated or damaged) before its
-        announced end; known once iteration has finished.
+    Kept apart from :class:`FrameStream` so that the thread holds no reference to the
+    stream: an abandoned stream is garbage-collected, which stops the thread.
     """
 
-    def __init__(
-        self,
-        info: VideoInfo,
-        size_px: tuple[int, int],
-        prefetch: int,
-    ) -> None:
+    def __init__(self, info: VideoInfo, size_px: tuple[int, int], prefetch: int) -> None:
         self.info = info
         self.size_px = size_px
-        self.n_frames_decoded = 0
-        self.n_decode_errors = 0
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, prefetch))
+        self.stop = threading.Event()
+        self.n_errors = 0
         self.stopped_early = False
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, prefetch))
-        self._stop = threading.Event()
-        self._finished = False
-        self._thread = threading.Thread(
-            target=self._run, name=f"decode-{info.path.name}", daemon=True
-        )
-        self._thread.start()
+        self.thread = threading.Thread(target=self._run, name=f"decode-{info.path.name}")
+        self.thread.daemon = True
+        self.thread.start()
 
-    # -- producer (background thread) ------------------------------------------------------
     def _put(self, item: Any) -> bool:
-        while not self._stop.is_set():
+        while not self.stop.is_set():
             try:
-                self._queue.put(item, timeout=0.1)
+                self.queue.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
@@ -323,10 +301,11 @@ class FrameStream(Iterator[Frame]):
             k_rot = info.rotation_deg // 90
             first_pts: int | None = None
             last_index = -1
+            last_time_s = 0.0
             time_base = stream.time_base or Fraction(1, 1)
             stats = _DecodeStats()
             for frame in _decode_packets(container, stream, stats):
-                if self._stop.is_set():
+                if self.stop.is_set():
                     return
                 if frame.pts is not None:
                     if first_pts is None:
@@ -337,7 +316,7 @@ class FrameStream(Iterator[Frame]):
                     index = last_index + 1
                     timestamp_s = index / info.fps
                 index = max(index, last_index + 1)
-                last_index = index
+                last_index, last_time_s = index, timestamp_s
                 if (frame.width, frame.height) != (raw_w, raw_h):
                     frame = frame.reformat(
                         width=raw_w, height=raw_h, format="rgb24", interpolation="AREA"
@@ -347,19 +326,73 @@ class FrameStream(Iterator[Frame]):
                     rgb = np.ascontiguousarray(np.rot90(rgb, k=k_rot))
                 if not self._put(Frame(index, timestamp_s, rgb)):
                     return
-            self.n_decode_errors = stats.n_errors
-            self.stopped_early = stats.stopped_early
+            self.n_errors = stats.n_errors
+            # Truncated files often end without an error: compare with the announced length
+            # (duration, or frame count from the header when the index was cut off).
+            announced_s = max(info.duration_s, info.n_frames / info.fps)
+            tolerance_s = max(2.0 / info.fps, 0.02 * announced_s)
+            self.stopped_early = stats.stopped_early or (
+                last_time_s + 1.0 / info.fps < announced_s - tolerance_s
+            )
         finally:
             container.close()
 
-    # -- consumer ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self.stop.set()
+        while True:
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                break
+        if self.thread is not threading.current_thread():
+            self.thread.join(timeout=5.0)
+
+
+class FrameStream(Iterator[Frame]):
+    """Iterator over a video's frames, decoded ahead in a background thread.
+
+    Created by :func:`iter_frames`. At most ``prefetch`` decoded frames wait in memory. Use
+    it as a context manager, or call :meth:`close`, to stop decoding early.
+
+    Attributes
+    ----------
+    info : VideoInfo
+        What :func:`probe_video` found.
+    size_px : tuple of int
+        (width, height) of the frames delivered, in pixels.
+    n_frames_decoded : int
+        Frames delivered so far.
+    n_decode_errors : int
+        Packets that could not be decoded and were skipped (known at the end).
+    stopped_early : bool
+        True when the file ended (in unreadable data, or simply cut off) clearly before its
+        announced duration; known once iteration has finished.
+    """
+
+    def __init__(self, info: VideoInfo, size_px: tuple[int, int], prefetch: int) -> None:
+        self.info = info
+        self.size_px = size_px
+        self.n_frames_decoded = 0
+        self._finished = False
+        self._decoder = _Decoder(info, size_px, prefetch)
+
+    @property
+    def n_decode_errors(self) -> int:
+        """Packets that could not be decoded and were skipped (final once iteration ends)."""
+        return self._decoder.n_errors
+
+    @property
+    def stopped_early(self) -> bool:
+        """Whether the file ended clearly before its announced duration (truncated)."""
+        return self._decoder.stopped_early
+
     def __iter__(self) -> FrameStream:
         return self
 
     def __next__(self) -> Frame:
         if self._finished:
             raise StopIteration
-        item = self._queue.get()
+        item = self._decoder.queue.get()
         if item is _END:
             self._finish()
             if self.n_frames_decoded == 0:
@@ -377,18 +410,12 @@ class FrameStream(Iterator[Frame]):
 
     def _finish(self) -> None:
         self._finished = True
-        self._thread.join(timeout=5.0)
+        self._decoder.thread.join(timeout=5.0)
 
     def close(self) -> None:
         """Stop the decoding thread and free the frames waiting in the queue."""
-        self._stop.set()
         self._finished = True
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-        self._thread.join(timeout=5.0)
+        self._decoder.close()
 
     def __enter__(self) -> FrameStream:
         return self
@@ -397,8 +424,9 @@ class FrameStream(Iterator[Frame]):
         self.close()
 
     def __del__(self) -> None:
-        if not self._finished:
-            self._stop.set()
+        decoder = getattr(self, "_decoder", None)
+        if decoder is not None:
+            decoder.stop.set()
 
 
 def iter_frames(
