@@ -14,27 +14,15 @@ import hashlib
 import json
 import os
 import shutil
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 from gait import pose
-from gait.keypoints import KeypointFormatError, KeypointSequence, atomic_write, load_npz, save_npz
+from gait.keypoints import KeypointSequence, atomic_write, load_npz, save_npz
 from gait.video import sha256_file
 
 CACHE_DIR_ENV = "GAIT_CACHE_DIR"
 DEFAULT_CACHE_DIR = Path("~/.cache/gait-id/keypoints")
-
-_READ_ERRORS = (
-    KeypointFormatError,
-    OSError,
-    ValueError,
-    EOFError,
-    KeyError,
-    zipfile.BadZipFile,
-    zlib.error,
-)
 
 
 def default_cache_dir() -> Path:
@@ -119,8 +107,11 @@ class KeypointCache:
             return None
         try:
             sequence = load_npz(entry, clip_id=clip_id)
-        except _READ_ERRORS:
-            entry.unlink(missing_ok=True)  # corrupt: a miss, replaced by the next extraction
+        except Exception:
+            # A damaged .npz fails in many ways besides KeypointFormatError (BadZipFile,
+            # zlib.error, even SyntaxError from a garbled array header): all mean "corrupt",
+            # a miss that the next extraction replaces.
+            entry.unlink(missing_ok=True)
             return None
         meta = sequence.meta
         if (

@@ -153,8 +153,9 @@ def test_get_on_an_empty_cache_is_a_miss(short_walk: Path, tmp_path: Path) -> No
         lambda p: p.write_bytes(b"garbage, not an npz archive"),
         lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),
         lambda p: p.write_bytes(b""),
+        lambda p: p.write_bytes(p.read_bytes()[:200] + bytes(60) + p.read_bytes()[260:]),
     ],
-    ids=["garbage", "truncated", "empty"],
+    ids=["garbage", "truncated", "empty", "bit-rot"],
 )
 def test_corrupt_entry_is_a_miss_and_gets_replaced(
     filled_cache: tuple[Path, KeypointSequence],
