@@ -465,6 +465,10 @@ class _Rate:
         self.progress = progress
         self.total = max(total, 1)
         self.interval_s = interval_s
+        self.restart()
+
+    def restart(self) -> None:
+        """Start the clock (once the pose model is loaded, so it does not count)."""
         self.start = time.perf_counter()
         self.last = self.start
 
@@ -472,13 +476,13 @@ class _Rate:
         elapsed = time.perf_counter() - self.start
         return done / elapsed if elapsed > 0 else 0.0
 
-    def tick(self, done: int, final: bool = False) -> None:
+    def tick(self, done: int, final: bool = False, force: bool = False) -> None:
         if self.progress is None:
             return
         now = time.perf_counter()
-        if final or now - self.last >= self.interval_s:
+        if final or force or now - self.last >= self.interval_s:
             self.last = now
-            self.progress(done, max(self.total, done) if not final else done, self.fps(done))
+            self.progress(done, done if final else max(self.total, done), self.fps(done))
 
 
 def _run_pose(
@@ -491,6 +495,9 @@ def _run_pose(
     indices: list[int] = []
     detections: list[list[_Detection]] = []
     with _PeopleTracker(settings, fps) as tracker:
+        if rate is not None:
+            rate.restart()
+            rate.tick(0, force=True)
         for frame in frames:
             detections.append(tracker.process(frame.rgb, frame.timestamp_s))
             indices.append(frame.frame_index)

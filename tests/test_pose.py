@@ -200,6 +200,7 @@ def test_progress_is_reported_up_to_the_last_frame(
     assert calls, "progress was never called"
     done = [c[0] for c in calls]
     assert done == sorted(done)
+    assert calls[0][:2] == (0, 106)  # at once, with the container's frame count
     assert calls[-1][0] == calls[-1][1] == 106
     assert all(c[2] >= 0.0 for c in calls)
 
