@@ -263,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("video")
     p.add_argument("--out", required=True, help="output .npz (the shared keypoint format)")
     p.add_argument("--overlay", help="also write an annotated H.264 MP4 here")
-    p.add_argument("--model-complexity", type=int, choices=(0, 1), default=1)
+    p.add_argument("--model-complexity", type=int, choices=(1,), default=1,
+                   help="only 1 (the full model) ships in the mediapipe wheel")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_extract)
 

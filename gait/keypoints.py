@@ -179,7 +179,7 @@ def load_npz(path: str | os.PathLike[str], clip_id: str | None = None) -> Keypoi
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # numpy lets zip, zlib and parser errors through on damaged files
         raise KeypointFormatError(f"{path}: not a readable .npz keypoint file ({exc})") from exc
     missing = {"xyzv", "frame_index", "fps"} - arrays.keys()
     if missing:
@@ -212,7 +212,7 @@ def save_npz(sequence: KeypointSequence, path: str | os.PathLike[str]) -> Path:
     arrays: dict[str, np.ndarray] = {
         "xyzv": sequence.xyzv.astype(np.float32),
         "frame_index": sequence.frame_index.astype(np.int32),
-        "fps": np.float32(sequence.fps),
+        "fps": np.asarray(sequence.fps, dtype=np.float32),
         "meta_json": np.array(json.dumps(dict(sequence.meta), sort_keys=True, default=str)),
     }
     if sequence.frame_size_px is not None:
@@ -230,6 +230,9 @@ def atomic_write(path: str | os.PathLike[str], write: Any) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp makes owner-only files; keep normal rights
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
