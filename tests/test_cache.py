@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from conftest import write_test_video
 
 from gait import pose
 from gait.cache import KeypointCache, default_cache_dir
@@ -22,15 +23,7 @@ def short_walk(shared_videos: Path, tmp_path_factory: pytest.TempPathFactory) ->
     path = tmp_path_factory.mktemp("clips") / "short_walk.mp4"
     with av.open(str(shared_videos / "casia-b" / "001-nm-01-090.avi")) as source:
         frames = [f.to_ndarray(format="rgb24") for f in source.decode(video=0)][44:84]
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
-        for rgb in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    return write_test_video(path, frames)
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import time
 import wave
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
+from conftest import write_test_video
 
 from gait.video import (
     VideoError,
@@ -20,27 +20,6 @@ from gait.video import (
     probe_video,
     sha256_file,
 )
-
-
-def write_test_video(
-    path: Path,
-    frames: list[np.ndarray],
-    fps: int = 25,
-    rotation_deg: int = 0,
-) -> Path:
-    """Encode RGB frames (H.264 MP4), optionally with a display rotation in the header."""
-    height, width = frames[0].shape[:2]
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        if rotation_deg:
-            stream.set_display_rotation(rotation_deg)
-        for rgb in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
 
 
 # --------------------------------------------------------------------------------------------
