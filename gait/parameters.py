@@ -500,6 +500,192 @@ for _joint in ("hip_flexion", "knee_flexion", "arm_swing"):
          lambda c, fn=_JOINTS[_joint][0]: _symmetry_pct(
              _range(c.window(fn(c.series, "left"))), _range(c.window(fn(c.series, "right")))))
 
+# --- waveform: Fourier descriptors of joint-angle curves ----------------------------------------
+# Each angle curve of a cycle is sampled at WAVE_POINTS phases from the cycle's heel strike to the
+# next one of the same foot and described by its mean and the cosine and sine coefficients of
+# harmonics 1..WAVE_HARMONICS. Limbs are named *ipsilateral* (the side of the foot whose heel
+# strike starts the cycle) and *contralateral*, so the descriptors do not depend on MediaPipe's
+# left/right labels (often swapped in side views), and a left-foot cycle of a symmetric walker
+# gives the same values as a right-foot one. Side view: angles in the sagittal plane (image x
+# forward); front view: in the frontal plane (image x), signed outwards for each limb.
+
+WAVE_POINTS = 32
+WAVE_HARMONICS = 3
+_LIMBS = ("ipsi", "contra")
+# channel -> (landmark part names, words); segment angles are from straight down.
+_WAVE_SEGMENTS = {
+    "thigh": (("hip", "knee"), "thigh (hip to knee) angle from vertical"),
+    "shank": (("knee", "ankle"), "shank (knee to ankle) angle from vertical"),
+    "knee": (("hip", "knee", "ankle"), "knee flexion (thigh angle minus shank angle)"),
+    "foot": (("heel", "toe"), "foot pitch (heel to toe, toe down positive)"),
+    "upper_arm": (("shoulder", "elbow"), "upper-arm (shoulder to elbow) angle from vertical"),
+    "forearm": (("elbow", "wrist"), "forearm (elbow to wrist) angle from vertical"),
+}
+_WAVE_AXIAL = {
+    "trunk": ((lm.L_SHOULDER, lm.R_SHOULDER, lm.L_HIP, lm.R_HIP),
+              "trunk (mid-hip to mid-shoulder) angle from vertical"),
+    "head": ((lm.NOSE, lm.L_SHOULDER, lm.R_SHOULDER),
+             "head (mid-shoulder to nose) angle from vertical"),
+}
+
+
+def wave_channels(view: str) -> tuple[str, ...]:
+    """Names of the angle curves described by Fourier coefficients in ``view``."""
+    segments = [s for s in _WAVE_SEGMENTS if not (view == "front" and s == "foot")]
+    return (*(f"{limb}_{s}" for limb in _LIMBS for s in segments), *_WAVE_AXIAL)
+
+
+def _wave_terms() -> tuple[tuple[str, str], ...]:
+    terms = [("mean", "mean over the cycle")]
+    for h in range(1, WAVE_HARMONICS + 1):
+        terms += [(f"h{h}cos", f"cosine coefficient of harmonic {h}"),
+                  (f"h{h}sin", f"sine coefficient of harmonic {h}")]
+    return tuple(terms)
+
+
+def wave_parameter_name(channel: str, term: str) -> str:
+    """Column name of one Fourier descriptor, e.g. ``wave_ipsi_knee_h1cos_deg``."""
+    return f"wave_{channel}_{term}_deg"
+
+
+def fourier_descriptors(curves: np.ndarray, n_harmonics: int = WAVE_HARMONICS) -> np.ndarray:
+    """Mean and harmonic coefficients of curves sampled over one period.
+
+    Parameters
+    ----------
+    curves : ndarray, shape (n_points, n_curves)
+        Samples at phases k / n_points, k = 0 .. n_points - 1.
+    n_harmonics : int
+
+    Returns
+    -------
+    ndarray, shape (1 + 2 n_harmonics, n_curves)
+        Rows: mean, then a_1, b_1, a_2, b_2, ... with
+        curve(phase) ~ mean + sum_h a_h cos(2 pi h phase) + b_h sin(2 pi h phase).
+    """
+    n = curves.shape[0]
+    spectrum = np.fft.rfft(curves, axis=0) / n
+    rows = [spectrum[0].real]
+    for h in range(1, n_harmonics + 1):
+        rows += [2.0 * spectrum[h].real, -2.0 * spectrum[h].imag]
+    return np.vstack(rows)
+
+
+def _wave_landmarks(channel: str, foot: str) -> tuple[int, ...]:
+    if channel in _WAVE_AXIAL:
+        return _WAVE_AXIAL[channel][0]
+    limb, segment = channel.split("_", 1)
+    side = foot if limb == "ipsi" else ("right" if foot == "left" else "left")
+    return tuple(_SIDE_LM[side][p] for p in _WAVE_SEGMENTS[segment][0])
+
+
+def _wave_angles(s: _Series) -> dict[str, np.ndarray]:
+    """Per-sample angle curves of one walk, by anatomical side: ``left_thigh``, ..., ``trunk``.
+
+    Front view: the image x axis (the person's right) replaces the forward axis.
+    """
+
+    def make() -> dict[str, np.ndarray]:
+        along = s.forward if s.walk.view == "side" else s.lateral
+        up = s.vertical
+
+        def seg(a: int, b: int) -> np.ndarray:
+            return np.degrees(np.arctan2(along[:, b] - along[:, a], up[:, b] - up[:, a]))
+
+        out: dict[str, np.ndarray] = {}
+        for side, parts in _SIDE_LM.items():
+            out[f"{side}_thigh"] = seg(parts["hip"], parts["knee"])
+            out[f"{side}_shank"] = seg(parts["knee"], parts["ankle"])
+            out[f"{side}_knee"] = out[f"{side}_thigh"] - out[f"{side}_shank"]
+            out[f"{side}_foot"] = np.degrees(np.arctan2(
+                up[:, parts["toe"]] - up[:, parts["heel"]],
+                along[:, parts["toe"]] - along[:, parts["heel"]]))
+            out[f"{side}_upper_arm"] = seg(parts["shoulder"], parts["elbow"])
+            out[f"{side}_forearm"] = seg(parts["elbow"], parts["wrist"])
+        sh = (along[:, lm.L_SHOULDER] + along[:, lm.R_SHOULDER]) / 2
+        sh_up = (up[:, lm.L_SHOULDER] + up[:, lm.R_SHOULDER]) / 2
+        hip = (along[:, lm.L_HIP] + along[:, lm.R_HIP]) / 2
+        hip_up = (up[:, lm.L_HIP] + up[:, lm.R_HIP]) / 2
+        out["trunk"] = np.degrees(np.arctan2(sh - hip, hip_up - sh_up))
+        out["head"] = np.degrees(np.arctan2(along[:, lm.NOSE] - sh, sh_up - up[:, lm.NOSE]))
+        return out
+
+    return s.get("wave", make)  # type: ignore[arg-type,return-value]
+
+
+def _wave_block(c: _Cycle) -> dict[str, float]:
+    """All Fourier descriptors of one cycle, name -> value (memoised per cycle)."""
+    key = f"waveblock{c.cycle.start_s:.6f}-{c.cycle.foot}"
+    cached = c.series._cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    s = c.series
+    view = s.walk.view
+    angles = _wave_angles(s)
+    other = "right" if c.cycle.foot == "left" else "left"
+    channels = wave_channels(view)
+    # Front view: sideways angles signed so that outwards is positive for each limb, and
+    # towards the ipsilateral side for the trunk and head (image x is the person's right).
+    ipsi_sign = 1.0 if c.cycle.foot == "right" else -1.0
+    columns, signs = [], []
+    for ch in channels:
+        if ch in _WAVE_AXIAL:
+            columns.append(angles[ch])
+            signs.append(ipsi_sign)
+        else:
+            limb, segment = ch.split("_", 1)
+            side = c.cycle.foot if limb == "ipsi" else other
+            columns.append(angles[f"{side}_{segment}"])
+            signs.append(1.0 if side == "right" else -1.0)
+    phases = np.linspace(c.cycle.start_s, c.cycle.end_s, WAVE_POINTS, endpoint=False)
+    t = s.walk.time_s
+    position = np.clip((phases - t[0]) * s.walk.sample_rate_hz, 0, t.size - 1)
+    lo = np.minimum(np.floor(position).astype(int), t.size - 2) if t.size > 1 else np.zeros(
+        WAVE_POINTS, int)
+    frac = (position - lo)[:, None]
+    matrix = np.column_stack(columns)
+    hi = np.minimum(lo + 1, t.size - 1)
+    curves = matrix[lo] * (1 - frac) + matrix[hi] * frac
+    if view == "front":
+        curves = curves * np.asarray(signs)[None, :]
+    coef = fourier_descriptors(curves)
+    terms = [t_ for t_, _ in _wave_terms()]
+    block = {wave_parameter_name(ch, term): float(coef[i, j])
+             for j, ch in enumerate(channels) for i, term in enumerate(terms)}
+    s._cache[key] = block  # type: ignore[assignment]
+    return block
+
+
+# Parameters whose landmarks depend on the cycle (ipsilateral / contralateral limbs): the
+# visibility score uses the landmarks of the limb actually described.
+_CYCLE_LANDMARKS: dict[str, Callable[[GaitCycle], tuple[int, ...]]] = {}
+
+
+def _wave_visibility_landmarks(channel: str) -> tuple[int, ...]:
+    """Landmarks of a channel for the catalogue (both sides: ipsi/contra are either)."""
+    if channel in _WAVE_AXIAL:
+        return _WAVE_AXIAL[channel][0]
+    segment = channel.split("_", 1)[1]
+    return tuple(sorted({_SIDE_LM[side][p] for side in _SIDE_LM
+                         for p in _WAVE_SEGMENTS[segment][0]}))
+
+
+for _channel in wave_channels("side"):
+    _words = (_WAVE_AXIAL[_channel][1] if _channel in _WAVE_AXIAL
+              else f"{_channel.split('_', 1)[0]}lateral "
+                   f"{_WAVE_SEGMENTS[_channel.split('_', 1)[1]][1]}")
+    _views = SIDE if _channel.endswith("_foot") else BOTH_VIEWS
+    for _term, _term_words in _wave_terms():
+        _name = wave_parameter_name(_channel, _term)
+        _add(Parameter(_name, "degrees", _wave_visibility_landmarks(_channel), _views, DYNAMIC,
+                       "waveform",
+                       f"{_term_words.capitalize()} of the {_words} over the cycle, sampled at "
+                       f"{WAVE_POINTS} phases from heel strike to heel strike (side view: "
+                       "sagittal plane, forward positive; front view: frontal plane, outwards "
+                       "positive)"),
+             lambda c, name=_name: _wave_block(c)[name])
+        _CYCLE_LANDMARKS[_name] = lambda cycle, ch=_channel: _wave_landmarks(ch, cycle.foot)
+
 CATALOGUE: tuple[Parameter, ...] = tuple(p for p, _ in _ENTRIES)
 _COMPUTE: dict[str, Compute] = {p.name: f for p, f in _ENTRIES}
 if len(_COMPUTE) != len(CATALOGUE):
@@ -539,22 +725,33 @@ def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
     columns = [*CYCLE_COLUMNS, *(p.name for p in params),
                *(visibility_column(p.name) for p in params)]
     series = [_Series(w) for w in analysis.walks]
-    rows = []
+    values = np.full((len(analysis.cycles), 2 * len(params)), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for cycle in analysis.cycles:
+        for row, cycle in enumerate(analysis.cycles):
             s = series[cycle.walk_index]
             t0, fs = s.walk.time_s[0], s.walk.sample_rate_hz
             start = round((cycle.start_s - t0) * fs)
             stop = min(round((cycle.end_s - t0) * fs) + 1, s.walk.n_samples)
             ctx = _Cycle(s, cycle, start, stop)
             vis = s.walk.visibility[start:stop]
-            values = [_COMPUTE[p.name](ctx) for p in params]
-            visibility = [float(vis[:, list(p.landmarks)].min(axis=1).mean()) for p in params]
-            rows.append([cycle.walk_index, cycle.foot, cycle.start_s, cycle.end_s,
-                         *values, *visibility])
-    frame = pd.DataFrame(rows, columns=columns)
-    numeric = frame.columns[4:]
-    frame[numeric] = frame[numeric].astype(float).replace([np.inf, -np.inf], np.nan)
+            by_landmarks: dict[tuple[int, ...], float] = {}
+            for k, p in enumerate(params):
+                values[row, k] = _COMPUTE[p.name](ctx)
+                marks = (_CYCLE_LANDMARKS[p.name](cycle) if p.name in _CYCLE_LANDMARKS
+                         else p.landmarks)
+                if marks not in by_landmarks:
+                    by_landmarks[marks] = float(vis[:, list(marks)].min(axis=1).mean())
+                values[row, len(params) + k] = by_landmarks[marks]
+    values[~np.isfinite(values)] = np.nan
+    cycles = analysis.cycles
+    data: dict[str, object] = {
+        "walk_index": np.array([c.walk_index for c in cycles], dtype=np.int64),
+        "foot": pd.Series([c.foot for c in cycles], dtype=object),
+        "start_s": np.array([c.start_s for c in cycles], dtype=np.float64),
+        "end_s": np.array([c.end_s for c in cycles], dtype=np.float64),
+    }
+    frame = pd.concat([pd.DataFrame(data),
+                       pd.DataFrame(values, columns=columns[len(CYCLE_COLUMNS):])], axis=1)
     return frame
 
 
