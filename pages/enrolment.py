@@ -1,0 +1,112 @@
+"""Enrolment page: add suspects, upload their walking clips, import keypoint data sets."""
+
+import pandas as pd
+import streamlit as st
+
+from gait import casework
+from ui import common
+
+DIRECTIONS = {
+    "side": ["detect automatically", "left", "right"],
+    "front": ["detect automatically", "front", "back"],
+}
+DIRECTION_HELP = ("Side camera: the way the person walks across the image. Front camera: "
+                  "'front' is towards the camera, 'back' is away from it.")
+CONDITIONS = ["normal", "bag", "coat", "angle", "other"]
+
+st.title("Enrolment")
+case = common.case_picker()
+store = common.store()
+actor = common.actor()
+
+suspects_tab, upload_tab, import_tab, clips_tab = st.tabs(
+    ["Suspects", "Upload clips", "Import keypoints", "Enrolled clips"])
+
+with suspects_tab:
+    with st.form("new_suspect", clear_on_submit=True):
+        st.subheader("Add a suspect")
+        name = st.text_input("Name or reference")
+        notes = st.text_area("Notes (optional)", height=70)
+        photo = st.file_uploader("Photo (optional)", type=["jpg", "jpeg", "png"])
+        if st.form_submit_button("Add suspect", icon=":material/person_add:"):
+            with common.guard("Adding the suspect"):
+                suspect = store.add_suspect(case.case_id, name, notes,
+                                            photo.getvalue() if photo else None, actor=actor)
+                st.toast(f"Suspect '{suspect.name}' added.")
+    suspects = store.suspects(case.case_id)
+    if not suspects:
+        st.info("No suspect yet in this case.", icon=":material/info:")
+    for row_start in range(0, len(suspects), 6):
+        for column, suspect in zip(st.columns(6), suspects[row_start:row_start + 6],
+                                   strict=False):
+            with column:
+                image = store.photo(suspect)
+                if image:
+                    st.image(image, width=120)
+                st.markdown(f"**{suspect.name}**")
+                if suspect.notes:
+                    st.caption(suspect.notes)
+
+with upload_tab:
+    suspects = store.suspects(case.case_id)
+    if not suspects:
+        st.info("Add a suspect first (Suspects tab).", icon=":material/info:")
+    else:
+        ids = [s.suspect_id for s in suspects]
+        names = {s.suspect_id: s.name for s in suspects}
+        left, middle, right = st.columns(3)
+        suspect_id = left.selectbox("Suspect", ids, format_func=names.__getitem__)
+        view = middle.radio("Camera view", ["side", "front"], horizontal=True)
+        direction = right.selectbox("Walking direction", DIRECTIONS[view], help=DIRECTION_HELP)
+        condition = left.selectbox("Condition", CONDITIONS)
+        uploads = st.file_uploader(
+            f"Walking clips ({', '.join(casework.VIDEO_EXTENSIONS)}; at most "
+            f"{casework.MAX_UPLOAD_MB} MB each)",
+            type=[e.lstrip(".") for e in casework.VIDEO_EXTENSIONS],
+            accept_multiple_files=True)
+        if st.button("Extract keypoints and enrol", type="primary", disabled=not uploads,
+                     icon=":material/play_arrow:"):
+            reports = []
+            for upload in uploads or []:
+                with common.guard(f"Enrolling {upload.name}"), \
+                        common.uploaded_file(upload) as path:
+                    report = casework.enrol_video(
+                        store, case.case_id, suspect_id, path, upload.name, view,
+                        "unknown" if direction.startswith("detect") else direction, condition,
+                        progress=common.progress_callback(upload.name), actor=actor)
+                    reports.append((upload.name, report))
+            st.session_state["enrol_reports"] = reports
+        for name, report in st.session_state.get("enrol_reports", []):
+            common.show_clip_report(name, report, store)
+
+with import_tab:
+    st.write("Import a keypoint data set folder: `.npz` files with a `manifest.csv` "
+             "(the format of `gait extract`, see the README). Suspects are created from the "
+             "manifest's subject column. The folder is read on the server.")
+    folder = st.text_input("Folder on the server", placeholder="/data/keypoints/enrol")
+    if st.button("Import keypoints", disabled=not folder, icon=":material/upload_file:"):
+        with common.guard("Importing keypoints"), st.spinner("Importing ..."):
+            result = casework.import_keypoint_folder(store, case.case_id, folder, actor=actor)
+            st.success(f"Imported {result.n_added} clips ({result.n_existing} already in the "
+                       f"case); new suspects: {', '.join(result.suspects_created) or 'none'}.")
+            for clip_id, reason in result.refused:
+                st.warning(f"{clip_id}: not imported, {reason}")
+
+with clips_tab:
+    clips = store.clips(case.case_id, role="enrolment")
+    if not clips:
+        st.info("No clip enrolled yet.", icon=":material/info:")
+    else:
+        names = common.suspect_names(case.case_id)
+        st.dataframe(pd.DataFrame([{
+            "clip": c.clip_id, "suspect": names.get(c.suspect_id, ""), "view": c.view,
+            "direction": c.direction, "condition": c.condition, "source": c.source,
+            "file": c.original_name, "duration (s)": round(c.duration_s, 1),
+            "frames with person": f"{c.frames_with_person}/{c.n_frames}",
+            "mean visibility": round(c.mean_visibility, 2), "gait cycles": c.n_cycles,
+            "warnings": "; ".join(c.warnings), "added": c.added_at,
+        } for c in clips]), hide_index=True)
+        chosen = st.selectbox("Look at a clip", clips,
+                              format_func=lambda c: common.clip_label(c, names))
+        common.show_video(store.overlay_path(chosen),
+                          "No overlay video (clip imported as keypoints).")

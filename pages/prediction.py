@@ -1,0 +1,126 @@
+"""Prediction page: who, among the suspects, walks like the person in the evidence clip?"""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from gait import casework, plots
+from gait.identify import INSUFFICIENT, MATCH
+from ui import common
+
+st.title("Prediction")
+case = common.case_picker()
+store = common.store()
+actor = common.actor()
+
+models = store.models(case.case_id)
+if not models:
+    st.info("Train a model first (Training page).", icon=":material/info:")
+    st.page_link("pages/training.py", label="Open the Training page",
+                 icon=":material/model_training:")
+    st.stop()
+
+model = st.selectbox(
+    "Model", list(reversed(models)),
+    format_func=lambda m: (f"model #{m.model_id}: {m.view} view, {len(m.suspects)} suspects, "
+                           f"trained {m.created_at}"))
+st.caption(f"Suspects of this model: {', '.join(model.suspects)}")
+
+source = st.radio("Evidence", ["Upload a new clip", "Use a stored evidence clip"],
+                  horizontal=True)
+clip_id = None
+if source == "Upload a new clip":
+    upload = st.file_uploader(
+        f"Evidence clip, {model.view} camera ({', '.join(casework.VIDEO_EXTENSIONS)}; at most "
+        f"{casework.MAX_UPLOAD_MB} MB). It is stored unchanged, by its SHA-256.",
+        type=[e.lstrip(".") for e in casework.VIDEO_EXTENSIONS])
+    if st.button("Store and identify", type="primary", disabled=upload is None,
+                 icon=":material/policy:"):
+        with common.guard("Reading the evidence"), common.uploaded_file(upload) as path:
+            report = casework.add_evidence_video(
+                store, case.case_id, path, upload.name, model.view,
+                progress=common.progress_callback(upload.name), actor=actor)
+            if report.clip is None:
+                common.show_clip_report(upload.name, report, store)
+            else:
+                clip_id = report.clip.clip_id
+else:
+    evidence = store.clips(case.case_id, view=model.view, role="evidence")
+    if not evidence:
+        st.info(f"No stored {model.view}-view evidence clip in this case.",
+                icon=":material/info:")
+    else:
+        chosen = st.selectbox("Stored evidence clip", evidence,
+                              format_func=lambda c: common.clip_label(c, {}))
+        if st.button("Identify", type="primary", icon=":material/policy:"):
+            clip_id = chosen.clip_id
+
+if clip_id is not None:
+    with common.guard("Identification"), st.spinner("Identifying ..."):
+        outcome = casework.identify_clip(store, case.case_id, clip_id, model.model_id,
+                                         actor=actor)
+        st.session_state["identification"] = outcome
+
+outcome = st.session_state.get("identification")
+if outcome is not None and outcome.record.case_id == case.case_id:
+    result = outcome.identification
+    record = outcome.record
+    clip = store.clip(record.clip_id)
+    st.divider()
+    st.subheader(f"Evidence clip #{clip.clip_id}: {clip.original_name}")
+    if result.verdict == MATCH:
+        probability = ("" if result.calibrated_probability is None
+                       else f" (calibrated probability {result.calibrated_probability:.0%})")
+        st.success(f"Match: **{result.suspect}**{probability}", icon=":material/how_to_reg:")
+    elif result.verdict == INSUFFICIENT:
+        st.warning(f"Insufficient gait to decide: {result.reason}", icon=":material/help:")
+    else:
+        st.error("None of these suspects walks like the person in the evidence.",
+                 icon=":material/person_off:")
+    st.caption(result.reason)
+    if result.ranking:
+        rank_col, photo_col = st.columns([3, 1])
+        with rank_col:
+            st.plotly_chart(plots.ranking_figure(result.ranking), key="ranking")
+        with photo_col:
+            named = result.suspect or result.ranking[0][0]
+            suspect = next((s for s in store.suspects(case.case_id) if s.name == named), None)
+            image = store.photo(suspect) if suspect else None
+            if image:
+                st.image(image, caption=named, width=180)
+            st.metric("Top suspect" if result.suspect is None else "Named suspect", named)
+            st.metric("Gait cycles in the evidence", len(result.cycle_votes))
+        st.dataframe(pd.DataFrame(
+            [{"rank": i + 1, "suspect": name, "fused score": score}
+             for i, (name, score) in enumerate(result.ranking)]), hide_index=True,
+            column_config={"fused score": st.column_config.ProgressColumn(
+                min_value=0.0, max_value=1.0, format="%.3f")})
+        st.plotly_chart(plots.votes_figure(result.cycle_votes), key="votes")
+    comparison = outcome.comparison
+    if comparison is not None and not comparison.empty:
+        named = result.suspect or result.ranking[0][0]
+        st.subheader(f"Evidence against {named}: parameter by parameter")
+        ordered = comparison.reindex(
+            comparison["z_difference"].abs().sort_values().index)
+        agree_col, differ_col = st.columns(2)
+        agree_col.markdown("**Agree most**")
+        agree_col.dataframe(ordered.head(10), hide_index=True)
+        differ_col.markdown("**Differ most**")
+        differ_col.dataframe(ordered.dropna(subset=["z_difference"]).tail(10).iloc[::-1],
+                             hide_index=True)
+        st.plotly_chart(plots.comparison_figure(comparison), key="comparison")
+    common.show_video(store.overlay_path(clip))
+    st.download_button("Download this identification (JSON)",
+                       json.dumps(record.result, indent=2, default=str).encode(),
+                       f"identification_{record.identification_id}.json", "application/json",
+                       icon=":material/download:")
+
+history = store.identifications(case.case_id)
+if history:
+    with st.expander(f"All identifications in this case ({len(history)})"):
+        st.dataframe(pd.DataFrame([{
+            "id": r.identification_id, "when": r.created_at, "evidence clip": r.clip_id,
+            "model": r.model_id, "verdict": r.verdict, "suspect": r.suspect or "",
+            "calibrated probability": r.calibrated_probability, "by": r.added_by,
+        } for r in reversed(history)]), hide_index=True)

@@ -1,0 +1,98 @@
+"""Training page: train a model per camera view on the enrolled clips, evaluate it, list models."""
+
+import pandas as pd
+import streamlit as st
+
+from gait import casework, plots
+from gait.model import ModelSettings
+from ui import common
+
+st.title("Training")
+case = common.case_picker()
+store = common.store()
+
+st.write("Trains a neural network on the gait parameters of every enrolled clip of one camera "
+         "view (keypoints are never extracted again), calibrates its open-set threshold on "
+         "held-out suspects, and measures it with a 6-fold evaluation (each fold holds out one "
+         "clip of every suspect).")
+left, right = st.columns(2)
+view = left.radio("Camera view", ["side", "front"], horizontal=True)
+with_visibility = right.toggle("Use visibility scores as features", value=True,
+                               help="Adds each parameter's landmark visibility to its value.")
+clips = store.clips(case.case_id, view=view, role="enrolment")
+n_suspects = len({c.suspect_id for c in clips})
+st.caption(f"{len(clips)} enrolled {view} clips of {n_suspects} suspects.")
+
+if st.button("Train and evaluate", type="primary", icon=":material/model_training:",
+             disabled=n_suspects < 2,
+             help=None if n_suspects >= 2 else "Enrol clips of at least two suspects first."):
+    history: list[dict[str, float]] = []
+    epoch_bar = st.progress(0.0, text="Training: preparing the features ...")
+    chart = st.empty()
+    stage = st.empty()
+
+    def on_epoch(epoch: int, logs: dict[str, float]) -> None:
+        history.append(logs)
+        epoch_bar.progress(min((epoch + 1) / ModelSettings().max_epochs, 1.0),
+                           text=f"Training: epoch {epoch + 1} (stops early when validation "
+                                f"loss no longer improves), loss {logs.get('loss', 0):.3f}")
+        if epoch % 10 == 0:
+            chart.plotly_chart(plots.training_figure(history), key=f"live-{epoch}")
+
+    def on_progress(done: int, total: int, what: str = "") -> None:
+        stage.progress(done / total if total else 1.0, text=f"{what or 'Evaluating'}: "
+                                                             f"{done} of {total}")
+
+    with common.guard("Training"):
+        record = casework.train_case_model(store, case.case_id, view, with_visibility,
+                                           on_epoch=on_epoch, progress=on_progress,
+                                           actor=common.actor())
+        epoch_bar.progress(1.0, text=f"Training done: model #{record.model_id}")
+        chart.plotly_chart(plots.training_figure(history), key="live-final")
+        st.session_state["trained_model_id"] = record.model_id
+        st.success(f"Model #{record.model_id} saved ({view} view).")
+
+models = store.models(case.case_id)
+if not models:
+    st.info("No model trained yet in this case.", icon=":material/info:")
+    st.stop()
+
+st.subheader("Models")
+st.dataframe(pd.DataFrame([{
+    "model": m.model_id, "view": m.view, "visibility features": m.with_visibility,
+    "suspects": len(m.suspects), "6-fold clip rank-1": m.metrics.get("clip_rank1"),
+    "open-set threshold": m.metrics.get("open_set_threshold"), "trained": m.created_at,
+} for m in reversed(models)]), hide_index=True,
+    column_config={"6-fold clip rank-1": st.column_config.NumberColumn(format="percent")})
+
+ids = [m.model_id for m in models]
+default = st.session_state.get("trained_model_id", ids[-1])
+chosen_id = st.selectbox("Model details", ids, index=ids.index(default) if default in ids else 0,
+                         format_func=lambda i: f"model #{i}")
+record = next(m for m in models if m.model_id == chosen_id)
+metrics = record.metrics
+cols = st.columns(4)
+rank1 = metrics.get("clip_rank1")
+cols[0].metric("6-fold clip rank-1", "n/a" if rank1 is None else f"{rank1:.1%}")
+threshold = metrics.get("open_set_threshold")
+cols[1].metric("Open-set threshold", "n/a" if threshold is None else f"{threshold:.3f}",
+               help=metrics.get("open_set_note"))
+cols[2].metric("Training cycles", metrics.get("n_cycles", "n/a"))
+seconds = metrics.get("training_seconds")
+cols[3].metric("Training time", "n/a" if seconds is None else f"{seconds:.0f} s")
+if metrics.get("evaluation_note"):
+    st.caption(metrics["evaluation_note"])
+if metrics.get("history"):
+    st.plotly_chart(plots.training_figure(metrics["history"]), key="history")
+per_suspect = metrics.get("per_suspect_accuracy") or {}
+if per_suspect:
+    frame = pd.DataFrame({"suspect": list(per_suspect), "clip rank-1": list(per_suspect.values())})
+    st.bar_chart(frame, x="suspect", y="clip rank-1", height=260)
+confusion = metrics.get("confusion") or {}
+if confusion.get("labels"):
+    st.plotly_chart(plots.confusion_figure(confusion["labels"], confusion["counts"]),
+                    key="confusion")
+failed = metrics.get("failed_clips") or []
+if failed:
+    with st.expander(f"{len(failed)} clips without a usable gait cycle (counted as wrong)"):
+        st.dataframe(pd.DataFrame(failed), hide_index=True)
