@@ -964,6 +964,10 @@ class CaseStore:
         """The case's clip of this video (by content), or ``None``."""
         return self._existing_clip(case_id, video_sha256, "")
 
+    def clip_for_keypoints(self, case_id: int, keypoints_sha256: str) -> Clip | None:
+        """The case's clip of these keypoints without a video (by content), or ``None``."""
+        return self._existing_clip(case_id, None, keypoints_sha256)
+
     def clips(self, case_id: int, view: str | None = None, role: str | None = None,
               suspect_id: int | None = None) -> list[Clip]:
         """The clips of a case, optionally of one view, role or suspect, oldest first."""
