@@ -225,11 +225,41 @@ def detect_events(walk: CleanWalk, settings: CycleSettings | None = None) -> Gai
     ap = foot_ap_positions(walk)
     fs = walk.sample_rate_hz
     separation = ap["left"]["heel"] - ap["right"]["heel"]
+    candidates = [
+        estimate_period(np.abs(separation), fs, settings.min_stride_s / 2,
+                        settings.max_stride_s / 2),
+        estimate_period(separation, fs, settings.min_stride_s, settings.max_stride_s) / 2,
+    ]
+    if walk.view == "front":
+        # Seen from the front or behind, the difference of the two ankles' image heights
+        # alternates once per stride and is often steadier than the depth-based AP signal,
+        # whose autocorrelation can lock onto two strides.
+        height_gap = walk.xyz_bl[:, lm.L_ANKLE, 1] - walk.xyz_bl[:, lm.R_ANKLE, 1]
+        candidates.append(
+            estimate_period(height_gap, fs, settings.min_stride_s, settings.max_stride_s) / 2)
+    # The step period steers peak picking and the stride check: of the distinct estimates,
+    # keep the one whose events give the most complete strides (the first one on a tie).
+    best: GaitEvents | None = None
+    best_count = -1
+    tried: list[float] = []
+    for step_s in candidates:
+        if any(abs(step_s - t) < 0.02 for t in tried):
+            continue
+        tried.append(step_s)
+        events = _events_for_step(walk, ap, separation, step_s, settings)
+        count = len(segment_cycles(events, 0, settings))
+        if count > best_count:
+            best, best_count = events, count
+    return best if best is not None else _events_for_step(walk, ap, separation, float("nan"),
+                                                          settings)
+
+
+def _events_for_step(walk: CleanWalk, ap: dict[str, dict[str, np.ndarray]],
+                     separation: np.ndarray, step_s: float, settings: CycleSettings
+                     ) -> GaitEvents:
+    """Heel strikes and toe offs given the step period (see :func:`detect_events`)."""
+    fs = walk.sample_rate_hz
     spread = np.abs(separation)
-    step_s = estimate_period(spread, fs, settings.min_stride_s / 2, settings.max_stride_s / 2)
-    if np.isnan(step_s):
-        stride_s = estimate_period(separation, fs, settings.min_stride_s, settings.max_stride_s)
-        step_s = stride_s / 2
     empty = {foot: np.empty(0) for foot in FEET}
     if np.isnan(step_s):
         return GaitEvents(empty, dict(empty), float("nan"), {f: ap[f]["heel"] for f in FEET})

@@ -94,3 +94,13 @@ def test_parameters_invariant_to_frame_rate_and_dropped_frames(fps: float, drop:
     params = cycle_parameters(analyse_gait(thinned, "side"))
     np.testing.assert_allclose(params["cadence_steps_per_min"].median(), 96.0, rtol=0.03)
     np.testing.assert_allclose(params["knee_flexion_rom_left_deg"].median(), 55.0, atol=3.0)
+
+
+def test_front_view_stride_period_from_ankle_heights() -> None:
+    """Seen from behind, cycles are found and their stride time is the walker's."""
+    style = WalkerStyle(cadence_steps_per_min=110.0)
+    walk = synthetic_walk(style, view="front", direction="back", duration_s=4.0, seed=2)
+    analysis = analyse_gait(walk, "front")
+    assert analysis.sufficient
+    durations = np.array([c.duration_s for c in analysis.cycles])
+    np.testing.assert_allclose(np.median(durations), 120.0 / 110.0, rtol=0.05)
