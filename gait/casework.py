@@ -330,14 +330,20 @@ def _read_features(path: Path) -> tuple[pd.DataFrame, str | None] | None:
                              columns=payload["columns"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return _normalised(frame), payload.get("insufficient_reason")
+
+
+def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fixed column types, whether the frame was just computed or read back from disk."""
+    frame = frame.copy()
     numeric = [c for c in frame.columns if c not in META_COLUMNS]
     frame[numeric] = frame[numeric].astype(float)
     frame["walk_index"] = frame["walk_index"].astype(int)
     for column in ("start_s", "end_s"):
         frame[column] = frame[column].astype(float)
     for column in ("clip_id", "subject", "view", "direction", "condition", "foot"):
-        frame[column] = frame[column].astype(str)
-    return frame, payload.get("insufficient_reason")
+        frame[column] = frame[column].astype(object)
+    return frame
 
 
 def _clip_features(store: CaseStore, keypoints_sha256: str, view: str,
@@ -354,7 +360,7 @@ def _clip_features(store: CaseStore, keypoints_sha256: str, view: str,
                 if sequence is None:
                     sequence = load_npz(store.blob_path(keypoints_sha256))
                 analysis = analyse_gait(sequence, view)
-            frame = analysis_features(analysis, clip_id="")
+            frame = _normalised(analysis_features(analysis, clip_id=""))
             cached = (frame, None if analysis.sufficient else
                       (analysis.insufficient_reason or "no complete gait cycle was found"))
             _write_features(path, *cached)
