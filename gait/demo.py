@@ -35,33 +35,50 @@ DIRECTIONS_BY_VIEW = {"side": ("right", "left"), "front": ("back", "front")}
 _build_lock = threading.Lock()
 
 
+# Ranges of the walkers' traits: (WalkerStyle field, low, high).
+_TRAITS = (
+    ("cadence_steps_per_min", 96.0, 128.0),
+    ("leg_fh", 0.28, 0.37),
+    ("thigh_share", 0.46, 0.54),
+    ("trunk_fh", 0.19, 0.25),
+    ("upper_arm_fh", 0.095, 0.125),
+    ("forearm_fh", 0.085, 0.11),
+    ("foot_fh", 0.05, 0.07),
+    ("shoulder_width_fh", 0.075, 0.11),
+    ("hip_width_fh", 0.05, 0.075),
+    ("hip_swing_deg", 16.0, 27.0),
+    ("knee_flex_deg", 45.0, 66.0),
+    ("arm_swing_deg", 6.0, 30.0),
+    ("bob_fh", 0.005, 0.013),
+)
+
+
 def demo_style(index: int, seed: int = 0) -> WalkerStyle:
     """The walking style of synthetic walker ``index`` (different proportions and gait).
+
+    Every trait of walker ``index`` is taken from a low-discrepancy (Kronecker) sequence with
+    its own irrational step, so any number of walkers spread evenly over every trait's range
+    and no two walkers share one.
 
     Parameters
     ----------
     index : int
-        Walker number (0 = A, 1 = B, ...); large negative numbers give strangers.
+        Walker number (0 = A, 1 = B, ...); any other integer gives another person (the demo's
+        stranger is -999).
     seed : int
+        Shifts every sequence (another set of people).
     """
-    rng = np.random.default_rng([seed, index + 1000])
-    leg_fh = rng.uniform(0.29, 0.36)
-    thigh_share = rng.uniform(0.47, 0.53)
-    return WalkerStyle(
-        cadence_steps_per_min=float(rng.uniform(96, 126)),
-        thigh_fh=float(leg_fh * thigh_share),
-        shank_fh=float(leg_fh * (1 - thigh_share)),
-        trunk_fh=float(rng.uniform(0.19, 0.25)),
-        upper_arm_fh=float(rng.uniform(0.095, 0.125)),
-        forearm_fh=float(rng.uniform(0.085, 0.11)),
-        foot_fh=float(rng.uniform(0.05, 0.07)),
-        shoulder_width_fh=float(rng.uniform(0.075, 0.11)),
-        hip_width_fh=float(rng.uniform(0.05, 0.075)),
-        hip_swing_deg=float(rng.uniform(16, 27)),
-        knee_flex_deg=float(rng.uniform(45, 66)),
-        arm_swing_deg=float(rng.uniform(6, 30)),
-        bob_fh=float(rng.uniform(0.005, 0.013)),
-    )
+    start = np.random.default_rng(seed).uniform(size=len(_TRAITS))
+    values = {}
+    for k, (name, low, high) in enumerate(_TRAITS):
+        step = np.sqrt(float(_PRIMES[k])) % 1.0
+        values[name] = low + (high - low) * float((start[k] + index * step) % 1.0)
+    leg, share = values.pop("leg_fh"), values.pop("thigh_share")
+    return WalkerStyle(thigh_fh=leg * share, shank_fh=leg * (1 - share), **values)
+
+
+# Primes whose square roots have fractional parts in [0.3, 0.7]: well-spread sequences.
+_PRIMES = (2, 7, 11, 13, 19, 29, 31, 41, 43, 59, 71, 73, 107)
 
 
 def _describe(style: WalkerStyle) -> str:
