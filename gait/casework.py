@@ -419,10 +419,24 @@ def _describe(store: CaseStore, clip: Clip) -> str:
     return f"an enrolment clip of {name} (clip #{clip.clip_id})"
 
 
+_CACHES: dict[str, Any] = {}
+
+
+def _keypoint_cache(store: CaseStore) -> Any:
+    """The keypoint cache inside the store's data folder (one per process: hashes remembered)."""
+    from gait.cache import KeypointCache
+
+    key = str(store.cache_dir.resolve())
+    with _memo_lock:
+        cache = _CACHES.get(key)
+        if cache is None:
+            cache = _CACHES[key] = KeypointCache(store.cache_dir)
+    return cache
+
+
 def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: str,
                   source_path: str | Path, original_name: str, view: str, direction: str,
                   condition: str, progress: ProgressCallback | None, actor: str) -> ClipReport:
-    from gait.cache import KeypointCache
     from gait.overlay import OverlayError
     from gait.pose import PoseError
     from gait.video import VideoError
@@ -460,7 +474,7 @@ def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: 
                                         original_name, "size_bytes": size_bytes, "role": role},
               actor)
     blob = store.blob_path(video_sha)
-    cache = KeypointCache(store.cache_dir)
+    cache = _keypoint_cache(store)
     from_cache = cache.path_for(blob).is_file()
     started = time.perf_counter()
     try:

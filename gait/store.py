@@ -772,6 +772,8 @@ class CaseStore:
             target = self._blob_file(sha)
             if not self._intact(target, sha):
                 atomic_write(target, lambda handle: handle.write(payload))
+                with self._lock:
+                    self._verified[sha] = self._stat_key(target)
             return sha
         source = Path(data)
         try:
@@ -789,6 +791,8 @@ class CaseStore:
             if sha256_path(target) != sha:  # the source changed while it was copied
                 target.unlink(missing_ok=True)
                 raise StoreError(f"{source.name} changed while it was being stored; try again")
+            with self._lock:
+                self._verified[sha] = self._stat_key(target)
         return sha
 
     @staticmethod
