@@ -1,16 +1,24 @@
 """``python -m gait``: the engine's command line.
 
 User errors (missing or unreadable files, bad arguments, a model that does not fit) print one
-line on stderr and exit with status 2; nothing is half-written.
+line on stderr and exit with status 2; nothing is half-written. What TensorFlow, TFLite and
+MediaPipe write straight to file descriptor 2 (start-up notices, absl warnings) is discarded
+so that it cannot bury that line; set ``GAIT_NATIVE_LOGS=1`` to see it.
+
+``extract`` and ``identify`` flag clips extracted from hard footage (:func:`quality_warnings`:
+a small person, a crowded scene, another person who walks as much as the one analysed) as
+low quality; the dashboard uses the same rule.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +41,122 @@ EPILOG = """examples:
 
 class UserError(Exception):
     """An error the user can fix; printed as one line."""
+
+
+# --- clip quality -------------------------------------------------------------------------------
+# Measured on the shared videos (gait.pose person tracks): CASIA-B walkers are 117-134 px tall
+# in 240-px frames and give sound cycles; in crowd_elevated_10fps.avi the selected person is
+# 82 px tall among 6 people on screen for >= 1 s, and the runner-up track scores 0.8 of it. In
+# side_walk_park_two_people.mp4 (walker + a man jumping on a box) 3 tracks last >= 1 s and the
+# runner-up scores 0.4 of the walker.
+MIN_PERSON_HEIGHT_PX = 100.0
+CROWD_MIN_PEOPLE = 4
+CROWD_TRACK_MIN_S = 1.0
+RIVAL_SCORE_RATIO = 0.7
+
+
+def quality_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str]]:
+    """Reasons to distrust a clip extracted from video, from its extraction metadata.
+
+    Parameters
+    ----------
+    meta : mapping
+        ``KeypointSequence.meta`` as written by :func:`gait.pose.extract_keypoints`
+        (``person_tracks``, ``selected_track``). Keypoints without person tracks (e.g. the
+        imported shared data) give no warning.
+    fps : float
+        Frame rate of the clip.
+
+    Returns
+    -------
+    list of dict
+        ``{"code", "message"}`` per problem, codes ``small_person`` (the analysed person's
+        median height is under :data:`MIN_PERSON_HEIGHT_PX`), ``crowded_scene`` (at least
+        :data:`CROWD_MIN_PEOPLE` person tracks on screen for :data:`CROWD_TRACK_MIN_S` s or
+        more) and ``rival_walker`` (another track's selection score is at least
+        :data:`RIVAL_SCORE_RATIO` of the analysed person's). Empty: no known problem.
+    """
+    tracks = meta.get("person_tracks") or []
+    selected = meta.get("selected_track")
+    if not isinstance(tracks, list) or not isinstance(selected, int):
+        return []
+    if not 0 <= selected < len(tracks):
+        return []
+    warnings: list[dict[str, str]] = []
+    person = tracks[selected]
+    height = float(person.get("median_height_px", float("nan")))
+    if height < MIN_PERSON_HEIGHT_PX:
+        warnings.append({
+            "code": "small_person",
+            "message": f"the person analysed is only {height:.0f} px tall (under "
+                       f"{MIN_PERSON_HEIGHT_PX:.0f} px): landmarks and gait parameters are "
+                       "unreliable",
+        })
+    min_frames = CROWD_TRACK_MIN_S * fps
+    people = sum(1 for t in tracks if float(t.get("n_frames", 0)) >= min_frames)
+    if people >= CROWD_MIN_PEOPLE:
+        warnings.append({
+            "code": "crowded_scene",
+            "message": f"crowded scene: {people} people on screen for {CROWD_TRACK_MIN_S:g} s "
+                       "or more; the person analysed may be confused with others",
+        })
+    score = float(person.get("score", 0.0))
+    rivals = [float(t.get("score", 0.0)) for i, t in enumerate(tracks) if i != selected]
+    if score > 0 and rivals and max(rivals) >= RIVAL_SCORE_RATIO * score:
+        warnings.append({
+            "code": "rival_walker",
+            "message": f"another person walks nearly as much as the one analysed (score "
+                       f"{max(rivals):.1f} vs {score:.1f}); check in the overlay that the "
+                       "right person is followed",
+        })
+    return warnings
+
+
+def _quality(sequence: Any) -> dict[str, Any]:
+    warnings = quality_warnings(sequence.meta, sequence.fps)
+    return {"quality": "low" if warnings else "ok", "warnings": warnings}
+
+
+def _print_quality(quality: dict[str, Any]) -> None:
+    if quality["warnings"]:
+        print("quality: low")
+        for warning in quality["warnings"]:
+            print(f"warning: {warning['message']}")
+
+
+@contextlib.contextmanager
+def _native_stderr_discarded() -> Iterator[None]:
+    """Send what native libraries write to file descriptor 2 to /dev/null for a while.
+
+    Python's ``sys.stderr`` (progress, error lines, warnings) keeps the real stderr. Nothing
+    is changed when ``sys.stderr`` is not the process's own (e.g. captured by a test) or when
+    ``GAIT_NATIVE_LOGS`` is set.
+    """
+    python_stderr: Any = sys.stderr
+    own = python_stderr is not None and python_stderr is sys.__stderr__
+    if os.environ.get("GAIT_NATIVE_LOGS") or not own:
+        yield
+        return
+    try:
+        python_stderr.flush()
+        null_fd = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, AttributeError, ValueError):  # no usable file descriptor 2
+        null_fd = -1
+    if null_fd < 0:
+        yield
+        return
+    saved_fd = os.dup(2)
+    sys.stderr = open(saved_fd, "w", buffering=1, encoding=python_stderr.encoding,  # noqa: SIM115
+                      errors="backslashreplace", closefd=False)
+    os.dup2(null_fd, 2)
+    os.close(null_fd)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved_fd, 2)
+        sys.stderr = python_stderr
+        os.close(saved_fd)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -61,6 +185,11 @@ def _print_json(data: Any, path: str | None) -> None:
         atomic_write(Path(str(path)), lambda h: h.write((text + "\n").encode("utf-8")))
 
 
+# True while a progress line without its final newline is on stderr (an error then starts a
+# new line, so that it stays one whole line).
+_progress_line_open = [False]
+
+
 def _progress_printer(label: str) -> Any:
     last = [0.0]
 
@@ -71,8 +200,10 @@ def _progress_printer(label: str) -> Any:
         last[0] = now
         rate = f", {fps:.1f} frames/s" if fps else ""
         print(f"\r{label}: {done}/{total}{rate}", end="", file=sys.stderr, flush=True)
+        _progress_line_open[0] = True
         if done >= total:
             print(file=sys.stderr)
+            _progress_line_open[0] = False
 
     return show
 
@@ -89,6 +220,35 @@ def _load_clip(path: Path, quiet: bool) -> Any:
 
     progress = None if quiet else _progress_printer(f"extracting {path.name}")
     return KeypointCache().get_or_extract(path, progress=progress)
+
+
+def _load_model(path: str) -> Any:
+    """:meth:`GaitModel.load`, with metadata that is damaged or does not fit the network (e.g.
+    a ``.json`` beside another model's ``.keras``) as a one-line user error."""
+    from gait.keypoints import VIEWS
+    from gait.model import GaitModel, ModelError
+
+    try:
+        model = GaitModel.load(path)
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UserError(f"{path}: not a valid gait-ID model (metadata lacks or garbles "
+                        f"{str(exc) or type(exc).__name__})") from exc
+    if model.view not in VIEWS:
+        raise UserError(f"{path}: the model's view is {model.view!r}, not one of {VIEWS}")
+    n_inputs = getattr(model.network, "input_shape", (None,))[-1]
+    n_outputs = getattr(model.network, "output_shape", (None,))[-1]
+    names, impute = len(model.feature_names), len(model.impute_values)
+    expected = getattr(model, "n_inputs", names)  # features (+ one-hot direction columns)
+    if (n_inputs is not None and n_inputs != expected) or names != impute:
+        raise UserError(f"{path}: the model's feature schema does not match its network "
+                        f"({names} feature names, {impute} imputation values, {n_inputs} "
+                        "network inputs); the .json and .keras files do not belong together")
+    if n_outputs is not None and n_outputs != len(model.suspects):
+        raise UserError(f"{path}: the model lists {len(model.suspects)} suspects but its "
+                        f"network has {n_outputs} outputs")
+    return model
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -109,6 +269,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     detected = int(sequence.detected.sum())
     print(f"{args.out}: {sequence.n_frames} frames, {detected} with a person, "
           f"{sequence.fps:g} fps")
+    _print_quality(_quality(sequence))
     return 0
 
 
@@ -173,18 +334,19 @@ def cmd_identify(args: argparse.Namespace) -> int:
     from gait.cycles import analyse_gait
     from gait.features import FeatureTable, analysis_features
     from gait.identify import identify_table
-    from gait.model import GaitModel
 
-    model = GaitModel.load(args.model)
+    model = _load_model(args.model)
     sequence = _load_clip(Path(args.clip), quiet=bool(args.json))
     analysis = analyse_gait(sequence, model.view)
     frame = analysis_features(analysis, clip_id=Path(args.clip).stem)
     table = FeatureTable(model.view, frame)
     result = identify_table(model, table, analysis.insufficient_reason)
+    quality = _quality(sequence)
     if args.json:
-        _print_json({"clip": str(args.clip), "model": str(args.model), **result.to_dict()},
-                    args.json)
+        _print_json({"clip": str(args.clip), "model": str(args.model), **result.to_dict(),
+                     **quality}, args.json)
         return 0
+    _print_quality(quality)
     print(f"verdict: {result.verdict}" + (f" ({result.suspect})" if result.suspect else ""))
     print(f"reason: {result.reason}")
     if result.calibrated_probability is not None:
@@ -281,7 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=42)
 
     p = add("train", "Train a per-view identification model on a keypoint data set.",
-            "python -m gait train --data ../shared/data/keypoints/enrol --view side --out models/side")
+            "python -m gait train --data ../shared/data/keypoints/enrol --view side "
+            "--out models/side")
     p.add_argument("--data", required=True, help="keypoint data set folder")
     p.add_argument("--out", required=True, help="model path (writes OUT.keras and OUT.json)")
     p.add_argument("--target-fpir", type=float, default=0.05,
@@ -332,9 +495,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with _native_stderr_discarded():
+            return int(args.func(args))
     except _user_errors() as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if _progress_line_open[0]:
+            print(file=sys.stderr)
+            _progress_line_open[0] = False
         print(f"error: {message}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -190,20 +190,34 @@ def load_npz(path: str | os.PathLike[str], clip_id: str | None = None) -> Keypoi
             meta = json.loads(str(arrays["meta_json"]))
         except json.JSONDecodeError as exc:
             raise KeypointFormatError(f"{path}: meta_json is not JSON") from exc
+        if not isinstance(meta, dict):
+            raise KeypointFormatError(f"{path}: meta_json must be a JSON object")
+    fps = np.asarray(arrays["fps"]).ravel()
+    if fps.size != 1 or not np.issubdtype(fps.dtype, np.number):
+        raise KeypointFormatError(
+            f"{path}: fps must be one number, got {fps.size} value(s) of type {fps.dtype}"
+        )
     frame_size = None
     if "frame_size_px" in arrays:
-        frame_size = tuple(int(v) for v in np.asarray(arrays["frame_size_px"]).ravel()[:2])
+        size = np.asarray(arrays["frame_size_px"]).ravel()
+        if (size.size != 2 or not np.issubdtype(size.dtype, np.number)
+                or not np.isfinite(size).all()):
+            raise KeypointFormatError(f"{path}: frame_size_px must be two numbers (width, height)")
+        frame_size = (int(size[0]), int(size[1]))
+    for name in ("xyzv", "world_xyzv"):
+        if name in arrays and not np.issubdtype(arrays[name].dtype, np.number):
+            raise KeypointFormatError(f"{path}: {name} must hold numbers, not {arrays[name].dtype}")
     try:
         return KeypointSequence(
             xyzv=arrays["xyzv"],
             frame_index=np.asarray(arrays["frame_index"]),
-            fps=float(np.asarray(arrays["fps"]).ravel()[0]),
-            frame_size_px=frame_size,  # type: ignore[arg-type]
+            fps=float(fps[0]),
+            frame_size_px=frame_size,
             world_xyzv=arrays.get("world_xyzv"),
             clip_id=clip_id or path.stem,
             meta=meta,
         )
-    except KeypointFormatError as exc:
+    except (KeypointFormatError, ValueError, TypeError) as exc:
         raise KeypointFormatError(f"{path}: {exc}") from exc
 
 

@@ -34,7 +34,7 @@ def test_every_public_function_is_documented() -> None:
     missing = []
     for path in (ROOT / "gait").glob("*.py"):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
-                if ast.get_docstring(node) is None:
-                    missing.append(f"{path.name}:{node.name}")
+            if (isinstance(node, ast.FunctionDef | ast.ClassDef)
+                    and not node.name.startswith("_") and ast.get_docstring(node) is None):
+                missing.append(f"{path.name}:{node.name}")
     assert missing == []

@@ -37,7 +37,9 @@ def test_reads_the_shared_format(shared_data: Path) -> None:
         (np.zeros((5, 33, 4)), np.array([0, 1, 1, 2, 3]), "increasing"),
     ],
 )
-def test_invalid_arrays_are_refused(xyzv: np.ndarray, frame_index: np.ndarray, message: str) -> None:
+def test_invalid_arrays_are_refused(
+    xyzv: np.ndarray, frame_index: np.ndarray, message: str
+) -> None:
     with pytest.raises(KeypointFormatError, match=message):
         KeypointSequence(xyzv, frame_index, 25.0)
 
