@@ -975,7 +975,8 @@ class CaseStore:
     def clips(self, case_id: int, view: str | None = None, role: str | None = None,
               suspect_id: int | None = None) -> list[Clip]:
         """The clips of a case, optionally of one view, role or suspect, oldest first."""
-        query, args = "SELECT * FROM clips WHERE case_id = ?", [case_id]
+        query = "SELECT * FROM clips WHERE case_id = ?"
+        args: list[Any] = [case_id]
         for column, value in (("view", view), ("role", role), ("suspect_id", suspect_id)):
             if value is not None:
                 query += f" AND {column} = ?"
@@ -1072,7 +1073,8 @@ class CaseStore:
 
     def models(self, case_id: int, view: str | None = None) -> list[ModelRecord]:
         """The models of a case (optionally of one view), newest first."""
-        query, args = "SELECT * FROM models WHERE case_id = ?", [case_id]
+        query = "SELECT * FROM models WHERE case_id = ?"
+        args: list[Any] = [case_id]
         if view is not None:
             query += " AND view = ?"
             args.append(view)
