@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from gait.features import FeatureTable
-from gait.identify import clip_scores, open_set_calibration, train_identifier
+from gait.identify import (
+    clip_cycle_probabilities,
+    fuse,
+    open_set_calibration,
+    open_set_score,
+    train_identifier,
+)
 from gait.model import GaitModel, ModelSettings, train_network
 
 N_FOLDS = 6
@@ -39,7 +45,8 @@ def _rank_of(scores: np.ndarray, suspects: list[str], truth: str) -> int | None:
 
 def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
     """One row per clip of ``table`` (failed clips included) with rank, top suspect, score."""
-    scores = clip_scores(model, table) if len(table.frame) else {}
+    probabilities = clip_cycle_probabilities(model, table) if len(table.frame) else {}
+    scores = {c: fuse(p) for c, p in probabilities.items()}
     rows = []
     for clip in table.clips.itertuples(index=False):
         s = scores.get(clip.clip_id)
@@ -51,6 +58,8 @@ def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
             "enrolled": clip.subject in model.suspects,
             "top": None if s is None else model.suspects[int(np.argmax(s))],
             "top_score": np.nan if s is None else float(np.max(s)),
+            "open_set_score": (np.nan if s is None
+                               else open_set_score(probabilities[clip.clip_id])),
             "rank": rank,
             "n_cycles": clip.n_cycles,
         })
@@ -77,12 +86,17 @@ def _rank_rates(results: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def open_set_figures(results: pd.DataFrame, threshold: float) -> dict[str, Any]:
-    """FPIR, FNIR, DIR at ``threshold`` and the EER, from per-clip results."""
+def open_set_figures(results: pd.DataFrame, threshold: float,
+                     score: str = "open_set_score") -> dict[str, Any]:
+    """FPIR, FNIR, DIR at ``threshold`` and the EER, from per-clip results.
+
+    ``score`` is the results column the threshold applies to (``open_set_score``, or
+    ``top_score`` for a model calibrated on fused scores).
+    """
     genuine = results[results["enrolled"]]
     impostor = results[~results["enrolled"]]
-    imp_scores = impostor["top_score"].fillna(-np.inf).to_numpy()
-    gen_scores = genuine["top_score"].fillna(-np.inf).to_numpy()
+    imp_scores = impostor[score].fillna(-np.inf).to_numpy()
+    gen_scores = genuine[score].fillna(-np.inf).to_numpy()
     gen_right = (genuine["rank"] == 1).to_numpy()
 
     def rates(t: float) -> tuple[float, float]:
@@ -189,6 +203,10 @@ def evaluate_probe(
     }
     calibration = open_set_calibration(model)
     if calibration is not None and (~results["enrolled"]).any():
-        report["open_set"] = open_set_figures(results, calibration.threshold)
+        report["open_set"] = open_set_figures(
+            results, calibration.threshold,
+            "top_score" if calibration.score == "fused" else "open_set_score")
+        report["open_set"]["score"] = calibration.score
+        report["open_set"]["target_fpir"] = calibration.target_fpir
     report["seconds"] = time.perf_counter() - started
     return report

@@ -59,6 +59,10 @@ class FeatureTable:
     frame: pd.DataFrame
     failures: tuple[ClipFailure, ...] = ()
     clips: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: tuple[tuple[ClipRecord, KeypointSequence], ...] = field(
+        default=(), repr=False, compare=False)
+    _augmented: dict[tuple[float, ...], pd.DataFrame] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         missing = [c for c in (*META_COLUMNS, *feature_names(self.view, True))
@@ -78,13 +82,86 @@ class FeatureTable:
     def select(self, mask: np.ndarray | pd.Series) -> FeatureTable:
         """The rows where ``mask`` is true (failures and clip list kept as they are)."""
         return FeatureTable(self.view, self.frame[np.asarray(mask)].reset_index(drop=True),
-                            self.failures, self.clips)
+                            self.failures, self.clips, self.sources, self._augmented)
+
+    def augmented(self, settings: AugmentSettings) -> pd.DataFrame:
+        """Cycles of randomly perturbed copies of this table's clips (training only).
+
+        Needs the keypoints (``sources``, kept by :func:`build_table`); empty without them.
+        Computed once for all sources and shared with tables made by :meth:`select`; only
+        the rows of clips present in this table are returned.
+        """
+        if settings.copies <= 0 or not self.sources:
+            return self.frame.iloc[:0]
+        key = settings.key()
+        if key not in self._augmented:
+            rng = np.random.default_rng(settings.seed)
+            frames = []
+            for _ in range(settings.copies):
+                for record, sequence in self.sources:
+                    analysis = analyse_gait(perturb_sequence(sequence, rng, settings), self.view)
+                    frames.append(analysis_features(analysis, record.clip_id, record.subject,
+                                                    record.direction, record.condition))
+            self._augmented[key] = pd.concat(frames, ignore_index=True)
+        rows = self._augmented[key]
+        return rows[rows["clip_id"].isin(set(self.frame["clip_id"]))].reset_index(drop=True)
 
     def fingerprint(self) -> str:
         """SHA-256 of the table's values, to trace which data a model was trained on."""
         digest = hashlib.sha256()
         digest.update(pd.util.hash_pandas_object(self.frame, index=False).to_numpy().tobytes())
         return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class AugmentSettings:
+    """Random perturbations of training clips (geometric and temporal augmentation).
+
+    Each copy of a clip is turned in the image plane by up to ``rotation_deg``, its
+    height-to-width ratio changed by up to ``aspect_frac`` and its time axis stretched by up
+    to ``time_frac`` (uniformly random, log-scale), before the gait analysis: another camera
+    (tilt, lens, pixel aspect) and another day's walking pace, so that the network does not
+    rely on details that change with them.
+
+    Attributes
+    ----------
+    copies : int
+        Perturbed copies of every training clip (0: no augmentation).
+    rotation_deg, aspect_frac, time_frac : float
+    seed : int
+    """
+
+    copies: int = 2
+    rotation_deg: float = 3.0
+    aspect_frac: float = 0.05
+    time_frac: float = 0.05
+    seed: int = 7
+
+    def key(self) -> tuple[float, ...]:
+        return (self.copies, self.rotation_deg, self.aspect_frac, self.time_frac, self.seed)
+
+
+def perturb_sequence(sequence: KeypointSequence, rng: np.random.Generator,
+                     settings: AugmentSettings) -> KeypointSequence:
+    """A randomly rotated, aspect-changed and time-stretched copy of a keypoint sequence.
+
+    The rotation and the aspect change act about the frame centre on coordinates in frame
+    heights (x times the aspect ratio), so they are true image-plane transformations; depth
+    follows the x scaling; the time stretch scales the frame rate.
+    """
+    xyzv = sequence.xyzv.astype(np.float64)
+    aspect = sequence.aspect_ratio
+    x, y = (xyzv[..., 0] - 0.5) * aspect, xyzv[..., 1] - 0.5
+    angle = np.radians(rng.uniform(-settings.rotation_deg, settings.rotation_deg))
+    stretch = np.exp(rng.uniform(-settings.aspect_frac, settings.aspect_frac))
+    tempo = np.exp(rng.uniform(-settings.time_frac, settings.time_frac))
+    cos, sin = np.cos(angle), np.sin(angle)
+    out = xyzv.copy()
+    out[..., 0] = (cos * x - sin * y) * np.sqrt(stretch) / aspect + 0.5
+    out[..., 1] = (sin * x + cos * y) / np.sqrt(stretch) + 0.5
+    out[..., 2] = xyzv[..., 2] * np.sqrt(stretch)
+    return KeypointSequence(out.astype(np.float32), sequence.frame_index,
+                            float(sequence.fps) * tempo, sequence.frame_size_px)
 
 
 def analysis_features(
@@ -112,10 +189,11 @@ def build_table(
     clips: Iterable[tuple[ClipRecord, KeypointSequence]], view: str
 ) -> FeatureTable:
     """Analyse every clip of ``view`` and collect its cycles into one table."""
-    frames, failures, listing = [], [], []
+    frames, failures, listing, sources = [], [], [], []
     for record, sequence in clips:
         if record.view != view:
             continue
+        sources.append((record, sequence))
         analysis = analyse_gait(sequence, view)
         rows = analysis_features(analysis, record.clip_id, record.subject, record.direction,
                                  record.condition)
@@ -130,7 +208,7 @@ def build_table(
              else pd.DataFrame(columns=columns))
     clips_frame = pd.DataFrame(listing, columns=["clip_id", "subject", "direction", "condition",
                                                  "n_cycles"])
-    return FeatureTable(view, frame, tuple(failures), clips_frame)
+    return FeatureTable(view, frame, tuple(failures), clips_frame, tuple(sources))
 
 
 def load_table(folder: str | os.PathLike[str], view: str) -> FeatureTable:

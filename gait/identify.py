@@ -4,9 +4,13 @@ Fusion: the clip's score for each suspect is the softmax of the mean per-cycle
 log-probability (a product of per-cycle likelihoods, tempered by the number of cycles), so a
 clip with many consistent cycles is more decisive than a single cycle.
 
-Open-set decision: the top suspect is named ("match") only when the fused top score reaches
-a threshold calibrated on the enrolment data, where models are trained with some suspects
-held out entirely; their clips are impostors, and held-out clips of the others are genuine.
+Open-set decision: the top suspect is named ("match") only when the clip's *open-set score*
+reaches a threshold calibrated on the enrolment data, where models are trained with some
+suspects held out entirely; their clips are impostors, and held-out clips of the others are
+genuine. The open-set score is the geometric mean over the clip's cycles of the top suspect's
+per-cycle probability: an absolute measure of fit. The fused ranking scores are relative (they
+sum to 1 over the suspects and sharpen with every cycle), so an impostor who resembles one
+suspect more than the others gets a fused score near 1 as well as a true match does.
 The threshold is set for a target false-positive identification rate (FPIR, the share of
 impostor clips that would be wrongly named), and a logistic (Platt) map turns the fused
 score into a calibrated probability that the named suspect is the person in the clip.
@@ -42,6 +46,9 @@ class OpenSetCalibration:
         The false-positive identification rate the threshold was set for.
     platt_slope, platt_intercept : float
         Calibrated probability = sigmoid(slope * logit(score) + intercept).
+    score : str
+        The clip score the threshold applies to: ``"geometric_mean_probability"`` (see
+        :func:`open_set_score`) or ``"fused"`` (the top fused score; older models).
     n_genuine, n_impostor : int
         Calibration clips of enrolled / held-out suspects.
     measured_fpir, measured_fnir : float
@@ -56,6 +63,7 @@ class OpenSetCalibration:
     n_impostor: int
     measured_fpir: float
     measured_fnir: float
+    score: str = "geometric_mean_probability"
 
     def probability(self, score: float) -> float:
         """Calibrated probability that the named suspect is the person in the clip."""
@@ -96,6 +104,7 @@ class Identification:
     cycle_votes: list[str]
     cycle_probabilities: np.ndarray = field(repr=False)
     reason: str = ""
+    open_set_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -106,6 +115,7 @@ class Identification:
             "ranking": [{"suspect": s, "score": round(p, 6)} for s, p in self.ranking],
             "cycle_votes": self.cycle_votes,
             "n_cycles": len(self.cycle_votes),
+            "open_set_score": self.open_set_score,
             "reason": self.reason,
         }
 
@@ -128,6 +138,32 @@ def fuse(cycle_probabilities: np.ndarray) -> np.ndarray:
     return np.asarray(scores / scores.sum())
 
 
+def open_set_score(cycle_probabilities: np.ndarray) -> float:
+    """Absolute fit of a clip's top suspect, for the open-set decision.
+
+    Parameters
+    ----------
+    cycle_probabilities : ndarray, shape (n_cycles, n_suspects)
+
+    Returns
+    -------
+    float
+        Geometric mean over the cycles of the per-cycle probability of the suspect ranked
+        first by :func:`fuse` (in (0, 1]; NaN without a cycle).
+    """
+    if cycle_probabilities.shape[0] == 0:
+        return float("nan")
+    log_p = np.log(np.clip(cycle_probabilities, 1e-12, 1.0)).mean(axis=0)
+    return float(np.exp(log_p.max()))
+
+
+def _decision_score(calibration: OpenSetCalibration, fused: np.ndarray,
+                    cycle_probabilities: np.ndarray) -> float:
+    if calibration.score == "fused":
+        return float(fused.max())
+    return open_set_score(cycle_probabilities)
+
+
 def decide(model: GaitModel, cycle_probabilities: np.ndarray,
            insufficient_reason: str | None = None) -> Identification:
     """Rank the suspects for one clip and take the open-set decision."""
@@ -143,17 +179,20 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     if calibration is None:
         return Identification(MATCH, top, ranking, None, votes, cycle_probabilities,
                               "closed-set model (no open-set calibration): top suspect named")
-    probability = calibration.probability(top_score)
-    if top_score >= calibration.threshold:
+    score = _decision_score(calibration, scores, cycle_probabilities)
+    probability = calibration.probability(score)
+    if score >= calibration.threshold:
         verdict, suspect = MATCH, top
-        reason = (f"{top} scores {top_score:.2f}, at or above the threshold "
-                  f"{calibration.threshold:.2f} (set for {calibration.target_fpir:.0%} false matches)")
+        reason = (f"{top} fits with open-set score {score:.2f}, at or above the threshold "
+                  f"{calibration.threshold:.2f} (set for {calibration.target_fpir:.0%} false "
+                  "matches)")
     else:
         verdict, suspect = NO_MATCH, None
-        reason = (f"the best suspect ({top}) scores {top_score:.2f}, below the threshold "
-                  f"{calibration.threshold:.2f}: the walk matches none of the suspects well enough")
+        reason = (f"the best suspect ({top}) fits with open-set score {score:.2f}, below the "
+                  f"threshold {calibration.threshold:.2f}: the walk matches none of the "
+                  "suspects well enough")
     return Identification(verdict, suspect, ranking, probability, votes, cycle_probabilities,
-                          reason)
+                          reason, score)
 
 
 def identify_table(model: GaitModel, table: FeatureTable,
@@ -170,11 +209,19 @@ def open_set_calibration(model: GaitModel) -> OpenSetCalibration | None:
 
 def clip_scores(model: GaitModel, table: FeatureTable) -> dict[str, np.ndarray]:
     """Fused scores of every clip in ``table``: clip_id -> (n_suspects,)."""
+    return {clip_id: fuse(p) for clip_id, p in clip_cycle_probabilities(model, table).items()}
+
+
+def clip_cycle_probabilities(model: GaitModel, table: FeatureTable) -> dict[str, np.ndarray]:
+    """Per-cycle probabilities of every clip in ``table``: clip_id -> (n_cycles, n_suspects)."""
     probabilities = model.predict_cycles(model.features_from(table))
-    out = {}
-    for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items():
-        out[str(clip_id)] = fuse(probabilities[rows])
-    return out
+    return {str(clip_id): probabilities[rows]
+            for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items()}
+
+
+def clip_open_set_scores(model: GaitModel, table: FeatureTable) -> dict[str, float]:
+    """The open-set score (:func:`open_set_score`) of every clip in ``table``."""
+    return {c: open_set_score(p) for c, p in clip_cycle_probabilities(model, table).items()}
 
 
 def _threshold_for_fpir(impostor_scores: np.ndarray, target_fpir: float) -> float:
@@ -241,11 +288,11 @@ def calibrate(
                 probe_clips.add(unique[fold % len(unique)])
         is_probe = table.frame["clip_id"].isin(probe_clips).to_numpy()
         model = train_network(table.select(~is_impostor & ~is_probe), quick)
-        for clip_id, scores in clip_scores(model, table.select(is_probe)).items():
+        for clip_id, probs in clip_cycle_probabilities(model, table.select(is_probe)).items():
             truth = table.frame.loc[table.frame["clip_id"] == clip_id, "subject"].iloc[0]
-            top = int(np.argmax(scores))
-            genuine.append((float(scores[top]), model.suspects[top] == truth))
-        impostor += [float(s.max()) for s in clip_scores(model, table.select(is_impostor)).values()]
+            top = int(np.argmax(fuse(probs)))
+            genuine.append((open_set_score(probs), model.suspects[top] == truth))
+        impostor += list(clip_open_set_scores(model, table.select(is_impostor)).values())
         if progress is not None:
             progress(fold + 1, n_folds)
     gen_scores = np.array([s for s, _ in genuine])
