@@ -165,7 +165,8 @@ def evaluate_folds(
             continue
         is_test = table.frame["clip_id"].isin(test_ids).to_numpy()
         model = train_network(table.select(~is_test), settings)
-        test = replace(table.select(is_test), clips=table.clips[table.clips["clip_id"].isin(test_ids)])
+        test = replace(table.select(is_test),
+                       clips=table.clips[table.clips["clip_id"].isin(test_ids)])
         all_results.append(_clip_results(model, test))
         c, t = _cycle_correct(model, test)
         correct, total = correct + c, total + t

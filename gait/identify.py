@@ -175,7 +175,7 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     ranking = [(model.suspects[i], float(scores[i])) for i in order]
     votes = [model.suspects[i] for i in np.argmax(cycle_probabilities, axis=1)]
     calibration = open_set_calibration(model)
-    top, top_score = ranking[0]
+    top = ranking[0][0]
     if calibration is None:
         return Identification(MATCH, top, ranking, None, votes, cycle_probabilities,
                               "closed-set model (no open-set calibration): top suspect named")

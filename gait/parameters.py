@@ -238,7 +238,8 @@ def _trunk_length(c: _Cycle) -> float:
 
 def _neck_length(c: _Cycle) -> float:
     xyz = c.series.xyz
-    neck = np.linalg.norm(xyz[:, lm.NOSE, :2] - _mid(xyz, lm.L_SHOULDER, lm.R_SHOULDER)[:, :2], axis=1)
+    shoulders = _mid(xyz, lm.L_SHOULDER, lm.R_SHOULDER)
+    neck = np.linalg.norm(xyz[:, lm.NOSE, :2] - shoulders[:, :2], axis=1)
     return float(np.median(c.window(neck)))
 
 
@@ -376,7 +377,8 @@ def _hip_flexion(s: _Series, side: str) -> np.ndarray:
 
 def _knee_flexion(s: _Series, side: str) -> np.ndarray:
     leg = _SIDE_LM[side]
-    return s.get(f"knee{side}", lambda: _hip_flexion(s, side) - s.sagittal_angle(leg["knee"], leg["ankle"]))
+    return s.get(f"knee{side}",
+                 lambda: _hip_flexion(s, side) - s.sagittal_angle(leg["knee"], leg["ankle"]))
 
 
 def _ankle_dorsiflexion(s: _Series, side: str) -> np.ndarray:
@@ -444,7 +446,8 @@ def _trunk_lean(s: _Series) -> np.ndarray:
         xyz = s.xyz
         sh, hip = _mid(xyz, lm.L_SHOULDER, lm.R_SHOULDER), _mid(xyz, lm.L_HIP, lm.R_HIP)
         forward_axis = 0 if s.walk.view == "side" else 2
-        return np.degrees(np.arctan2(sh[:, forward_axis] - hip[:, forward_axis], hip[:, 1] - sh[:, 1]))
+        return np.degrees(np.arctan2(sh[:, forward_axis] - hip[:, forward_axis],
+                                     hip[:, 1] - sh[:, 1]))
 
     return s.get("trunklean", make)
 
