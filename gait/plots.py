@@ -180,23 +180,23 @@ def profile_figure(z_scores: pd.Series, title: str) -> go.Figure:
     return _layout(fig, title, max(300, 14 * len(z) + 80))
 
 
-def training_figure(history: Sequence[Mapping[str, float]]) -> go.Figure:
+def training_figure(history: Mapping[str, Sequence[float]]) -> go.Figure:
     """Loss and accuracy per epoch, training and validation.
 
     Parameters
     ----------
-    history : sequence of mapping
-        One mapping per epoch with any of ``loss, accuracy, val_loss, val_accuracy``.
+    history : mapping of str to sequence of float
+        Keras ``History.history`` layout: any of ``loss, accuracy, val_loss, val_accuracy``,
+        one value per epoch.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
-    epochs = np.arange(1, len(history) + 1)
     for col, metric in ((1, "loss"), (2, "accuracy")):
         for key, dash in ((metric, "solid"), (f"val_{metric}", "dot")):
-            values = [row.get(key, np.nan) for row in history]
-            if np.all(np.isnan(np.asarray(values, dtype=float))):
-                continue
-            fig.add_trace(go.Scatter(x=epochs, y=values, mode="lines", name=key,
-                                     line={"dash": dash}), row=1, col=col)
+            values = list(history.get(key, []))
+            if values:
+                fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values,
+                                         mode="lines", name=key, line={"dash": dash}),
+                              row=1, col=col)
         fig.update_xaxes(title_text="epoch", row=1, col=col)
     return _layout(fig, "Training curves", 340)
 
@@ -251,7 +251,7 @@ def votes_figure(votes: Sequence[str]) -> go.Figure:
     return _layout(fig, f"Per-cycle votes ({len(votes)} cycles)", 300)
 
 
-def comparison_figure(comparison: pd.DataFrame, value: str = "z_difference",
+def comparison_figure(comparison: pd.DataFrame, value: str = "standardised_difference",
                       label: str = "parameter", top_n: int = 12) -> go.Figure:
     """Standardised evidence-minus-suspect differences of the parameters that differ most.
 

@@ -96,7 +96,8 @@ with clip_tab:
 with compare_tab:
     view = st.radio("Camera view", ["side", "front"], horizontal=True, key="compare-view")
     with common.guard("Comparing suspects"):
-        frame = casework.case_parameters(store, case.case_id, view)
+        frame = casework.case_parameters(store, case.case_id, view).rename(
+            columns={"subject": "suspect"})
         if frame.empty:
             st.info(f"No enrolled {view} clip with a gait cycle yet.", icon=":material/info:")
         else:
@@ -115,7 +116,8 @@ with compare_tab:
 with profile_tab:
     view = st.radio("Camera view", ["side", "front"], horizontal=True, key="profile-view")
     with common.guard("Building the profile"):
-        frame = casework.case_parameters(store, case.case_id, view)
+        frame = casework.case_parameters(store, case.case_id, view).rename(
+            columns={"subject": "suspect"})
         if frame.empty:
             st.info(f"No enrolled {view} clip with a gait cycle yet.", icon=":material/info:")
         else:

@@ -99,15 +99,17 @@ if outcome is not None and outcome.record.case_id == case.case_id:
         st.plotly_chart(plots.votes_figure(result.cycle_votes), key="votes")
     comparison = outcome.comparison
     if comparison is not None and not comparison.empty:
-        named = result.suspect or result.ranking[0][0]
-        st.subheader(f"Evidence against {named}: parameter by parameter")
-        ordered = comparison.reindex(
-            comparison["z_difference"].abs().sort_values().index)
+        st.subheader(f"Evidence against {outcome.compared_suspect}: parameter by parameter")
+        st.caption("Standardised difference: (evidence median − suspect's median) / the "
+                   "suspect's spread over their enrolment cycles.")
+        shown = comparison[[casework.COL_PARAMETER, casework.COL_UNIT,
+                            casework.COL_EVIDENCE_MEDIAN, casework.COL_SUSPECT_MEDIAN,
+                            casework.COL_STD_DIFF]]
         agree_col, differ_col = st.columns(2)
         agree_col.markdown("**Agree most**")
-        agree_col.dataframe(ordered.head(10), hide_index=True)
+        agree_col.dataframe(shown.head(10), hide_index=True)
         differ_col.markdown("**Differ most**")
-        differ_col.dataframe(ordered.dropna(subset=["z_difference"]).tail(10).iloc[::-1],
+        differ_col.dataframe(shown.dropna(subset=[casework.COL_STD_DIFF]).tail(10).iloc[::-1],
                              hide_index=True)
         st.plotly_chart(plots.comparison_figure(comparison), key="comparison")
     common.show_video(store.overlay_path(clip))

@@ -26,22 +26,24 @@ st.caption(f"{len(clips)} enrolled {view} clips of {n_suspects} suspects.")
 if st.button("Train and evaluate", type="primary", icon=":material/model_training:",
              disabled=n_suspects < 2,
              help=None if n_suspects >= 2 else "Enrol clips of at least two suspects first."):
-    history: list[dict[str, float]] = []
+    history: dict[str, list[float]] = {}
     epoch_bar = st.progress(0.0, text="Training: preparing the features ...")
     chart = st.empty()
     stage = st.empty()
 
     def on_epoch(epoch: int, logs: dict[str, float]) -> None:
-        history.append(logs)
+        for key, value in logs.items():
+            history.setdefault(key, []).append(float(value))
         epoch_bar.progress(min((epoch + 1) / ModelSettings().max_epochs, 1.0),
                            text=f"Training: epoch {epoch + 1} (stops early when validation "
                                 f"loss no longer improves), loss {logs.get('loss', 0):.3f}")
         if epoch % 10 == 0:
             chart.plotly_chart(plots.training_figure(history), key=f"live-{epoch}")
 
-    def on_progress(done: int, total: int, what: str = "") -> None:
-        stage.progress(done / total if total else 1.0, text=f"{what or 'Evaluating'}: "
-                                                             f"{done} of {total}")
+    def on_progress(what: str, done: int, total: int) -> None:
+        label = {"calibration": "Open-set calibration", "evaluation": "6-fold evaluation"}
+        stage.progress(done / total if total else 1.0,
+                       text=f"{label.get(what, what)}: fold {done} of {total}")
 
     with common.guard("Training"):
         record = casework.train_case_model(store, case.case_id, view, with_visibility,
@@ -78,21 +80,22 @@ threshold = metrics.get("open_set_threshold")
 cols[1].metric("Open-set threshold", "n/a" if threshold is None else f"{threshold:.3f}",
                help=metrics.get("open_set_note"))
 cols[2].metric("Training cycles", metrics.get("n_cycles", "n/a"))
-seconds = metrics.get("training_seconds")
+seconds = metrics.get(casework.METRIC_TRAINING_S)
 cols[3].metric("Training time", "n/a" if seconds is None else f"{seconds:.0f} s")
-if metrics.get("evaluation_note"):
-    st.caption(metrics["evaluation_note"])
+for note in (metrics.get(casework.METRIC_EVAL_SKIPPED), metrics.get("evaluation_note")):
+    if note:
+        st.caption(note)
 if metrics.get("history"):
     st.plotly_chart(plots.training_figure(metrics["history"]), key="history")
-per_suspect = metrics.get("per_suspect_accuracy") or {}
+per_suspect = metrics.get(casework.METRIC_PER_SUSPECT) or {}
 if per_suspect:
     frame = pd.DataFrame({"suspect": list(per_suspect), "clip rank-1": list(per_suspect.values())})
     st.bar_chart(frame, x="suspect", y="clip rank-1", height=260)
-confusion = metrics.get("confusion") or {}
+confusion = metrics.get(casework.METRIC_CONFUSION) or {}
 if confusion.get("labels"):
     st.plotly_chart(plots.confusion_figure(confusion["labels"], confusion["counts"]),
                     key="confusion")
-failed = metrics.get("failed_clips") or []
+failed = metrics.get("clips_without_cycles") or []
 if failed:
-    with st.expander(f"{len(failed)} clips without a usable gait cycle (counted as wrong)"):
-        st.dataframe(pd.DataFrame(failed), hide_index=True)
+    st.caption(f"{len(failed)} clips without a usable gait cycle were not used: "
+               f"{', '.join(map(str, failed))}")

@@ -60,9 +60,10 @@ def test_ranking_votes_comparison_and_training_figures() -> None:
     assert list(plots.ranking_figure(ranking, top_n=2).data[0].y) == ["b", "a"]
     votes = plots.votes_figure(["a", "a", "b"])
     assert dict(zip(votes.data[0].x, votes.data[0].y, strict=True)) == {"a": 2, "b": 1}
-    comparison = pd.DataFrame({"parameter": ["p", "q", "r"], "z_difference": [0.1, -3.0, 2.0]})
+    comparison = pd.DataFrame({"parameter": ["p", "q", "r"],
+                               "standardised_difference": [0.1, -3.0, 2.0]})
     bars = plots.comparison_figure(comparison, top_n=2).data[0]
     assert list(bars.y) == ["r", "q"]  # largest |difference| on top
-    history = [{"loss": 1.0, "accuracy": 0.5}, {"loss": 0.5, "accuracy": 0.8}]
+    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.8], "val_loss": []}
     assert {t.name for t in plots.training_figure(history).data} == {"loss", "accuracy"}
     assert len(plots.profile_figure(pd.Series({"p": 1.0, "q": np.nan}), "t").data[0].y) == 1
