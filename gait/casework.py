@@ -42,6 +42,7 @@ from gait.keypoints import (
     read_manifest,
 )
 from gait.parameters import parameters_for_view
+from gait.quality import QualityCard, quality_card
 from gait.store import (
     CLIP_DIRECTIONS,
     CaseStore,
@@ -58,14 +59,6 @@ if TYPE_CHECKING:
 
 MAX_UPLOAD_MB = 500
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv")
-
-# Quality-card thresholds.
-LOW_VISIBILITY = 0.5
-MIN_PERSON_FRACTION = 0.5
-SMALL_PERSON_PX = 100
-FEW_CYCLES = 3
-LOW_FPS = 20.0
-BODY_LANDMARKS = slice(11, 33)
 
 # Training metrics keys (ModelRecord.metrics).
 METRIC_CLIP_RANK1 = "clip_rank1"
@@ -97,129 +90,6 @@ TrainingProgress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stage is ``"calibration"`` or ``"evaluation"``."""
 ImportProgress = Callable[[int, int], None]
 """``progress(files_done, files_total)``."""
-
-
-# --------------------------------------------------------------------------------------------
-# Quality
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class QualityCard:
-    """What a clip offers for gait analysis.
-
-    Attributes
-    ----------
-    n_frames : int
-        Frames kept from the video.
-    frames_with_person : int
-        Frames where the walking person was found.
-    mean_visibility : float
-        Mean MediaPipe visibility of the body landmarks (11-32) over frames with the person,
-        in [0, 1].
-    n_cycles : int
-        Complete gait cycles (strides) found.
-    duration_s : float
-    warnings : tuple of str
-        Readable warnings (low visibility, small or several people, few cycles, low fps ...).
-    usable : bool
-        True when at least one gait cycle was found.
-    reason : str or None
-        Why the clip is not usable (``None`` when it is).
-    """
-
-    n_frames: int
-    frames_with_person: int
-    mean_visibility: float
-    n_cycles: int
-    duration_s: float
-    warnings: tuple[str, ...]
-    usable: bool
-    reason: str | None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "warnings", tuple(self.warnings))
-        if self.usable and self.reason:
-            raise ValueError("a usable clip has no refusal reason")
-
-    @classmethod
-    def refused(cls, reason: str) -> QualityCard:
-        """The card of a file that could not be analysed at all."""
-        return cls(0, 0, 0.0, 0, 0.0, (), False, reason)
-
-    @classmethod
-    def of_clip(cls, clip: Clip) -> QualityCard:
-        """The card recorded with a stored clip."""
-        return cls(clip.n_frames, clip.frames_with_person, clip.mean_visibility, clip.n_cycles,
-                   clip.duration_s, clip.warnings, clip.n_cycles > 0,
-                   None if clip.n_cycles > 0 else "no complete gait cycle was found")
-
-
-def mean_body_visibility(sequence: KeypointSequence) -> float:
-    """Mean visibility of the body landmarks (11-32) over frames with the person, in [0, 1]."""
-    detected = sequence.detected
-    if not detected.any():
-        return 0.0
-    return float(np.nanmean(sequence.xyzv[detected][:, BODY_LANDMARKS, 3]))
-
-
-def quality_card(sequence: KeypointSequence, view: str,
-                 analysis: GaitAnalysis | None = None, direction: str = "unknown") -> QualityCard:
-    """Assess a clip's keypoints for gait analysis.
-
-    Parameters
-    ----------
-    sequence : KeypointSequence
-    view : {"side", "front"}
-    analysis : GaitAnalysis, optional
-        ``analyse_gait(sequence, view)`` when already computed.
-    direction : str
-        The walking direction entered by the user; a warning is given when the walk goes the
-        other way.
-
-    Returns
-    -------
-    QualityCard
-        ``usable`` is False, with the reason, when no complete gait cycle was found.
-    """
-    analysis = analysis or analyse_gait(sequence, view)
-    n_frames = sequence.n_frames
-    with_person = int(sequence.detected.sum())
-    visibility = mean_body_visibility(sequence)
-    n_cycles = len(analysis.cycles)
-    warnings: list[str] = []
-    meta = sequence.meta
-    if with_person and visibility < LOW_VISIBILITY:
-        warnings.append(f"low landmark visibility (mean {visibility:.2f}): parts of the body "
-                        "are hidden or blurred")
-    if n_frames and with_person < MIN_PERSON_FRACTION * n_frames:
-        warnings.append(f"the person is found in only {with_person / n_frames:.0%} of the "
-                        "frames")
-    n_tracks = int(meta.get("n_person_tracks", 1) or 1)
-    if n_tracks > 1:
-        warnings.append(f"{n_tracks} people were tracked; the one who walks furthest was "
-                        "analysed (check the overlay video)")
-    tracks = meta.get("person_tracks") or []
-    selected = meta.get("selected_track", 0)
-    if isinstance(tracks, list) and isinstance(selected, int) and 0 <= selected < len(tracks):
-        height_px = tracks[selected].get("median_height_px")
-        if height_px is not None and float(height_px) < SMALL_PERSON_PX:
-            warnings.append(f"the person is small in the frame (about {float(height_px):.0f} px "
-                            "tall): landmarks are less precise")
-    if 0 < n_cycles < FEW_CYCLES:
-        warnings.append(f"only {n_cycles} gait cycle{'s' if n_cycles > 1 else ''} found: a "
-                        "longer walk gives a more reliable identification")
-    if sequence.fps < LOW_FPS:
-        warnings.append(f"low frame rate ({sequence.fps:.0f} fps): gait events are less precise")
-    if meta.get("decode_errors"):
-        warnings.append(f"{meta['decode_errors']} frame(s) could not be decoded")
-    if meta.get("stopped_early"):
-        warnings.append("the video ends early (damaged or truncated file?)")
-    if direction not in ("", "unknown") and analysis.walks and analysis.direction not in (
-            "unknown", direction):
-        warnings.append(f"the walk looks {analysis.direction}-ward, not {direction} as entered")
-    usable = analysis.sufficient
-    reason = None if usable else (analysis.insufficient_reason or "no complete gait cycle found")
-    return QualityCard(n_frames, with_person, visibility, n_cycles, sequence.duration_s,
-                       tuple(warnings), usable, reason)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ line on stderr and exit with status 2; nothing is half-written. What TensorFlow,
 MediaPipe write straight to file descriptor 2 (start-up notices, absl warnings) is discarded
 so that it cannot bury that line; set ``GAIT_NATIVE_LOGS=1`` to see it.
 
-``extract`` and ``identify`` flag clips extracted from hard footage (:func:`quality_warnings`:
-a small person, a crowded scene, another person who walks as much as the one analysed) as
-low quality; the dashboard uses the same rule.
+``extract`` and ``identify`` flag clips extracted from hard footage as low quality (a small
+person, a crowded scene, another person who walks as much as the one analysed); the dashboard
+uses the same rules (:func:`gait.quality.tracking_warnings`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,71 +49,10 @@ class UserError(Exception):
 # 82 px tall among 6 people on screen for >= 1 s, and the runner-up track scores 0.8 of it. In
 # side_walk_park_two_people.mp4 (walker + a man jumping on a box) 3 tracks last >= 1 s and the
 # runner-up scores 0.4 of the walker.
-MIN_PERSON_HEIGHT_PX = 100.0
-CROWD_MIN_PEOPLE = 4
-CROWD_TRACK_MIN_S = 1.0
-RIVAL_SCORE_RATIO = 0.7
-
-
-def quality_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str]]:
-    """Reasons to distrust a clip extracted from video, from its extraction metadata.
-
-    Parameters
-    ----------
-    meta : mapping
-        ``KeypointSequence.meta`` as written by :func:`gait.pose.extract_keypoints`
-        (``person_tracks``, ``selected_track``). Keypoints without person tracks (e.g. the
-        imported shared data) give no warning.
-    fps : float
-        Frame rate of the clip.
-
-    Returns
-    -------
-    list of dict
-        ``{"code", "message"}`` per problem, codes ``small_person`` (the analysed person's
-        median height is under :data:`MIN_PERSON_HEIGHT_PX`), ``crowded_scene`` (at least
-        :data:`CROWD_MIN_PEOPLE` person tracks on screen for :data:`CROWD_TRACK_MIN_S` s or
-        more) and ``rival_walker`` (another track's selection score is at least
-        :data:`RIVAL_SCORE_RATIO` of the analysed person's). Empty: no known problem.
-    """
-    tracks = meta.get("person_tracks") or []
-    selected = meta.get("selected_track")
-    if not isinstance(tracks, list) or not isinstance(selected, int):
-        return []
-    if not 0 <= selected < len(tracks):
-        return []
-    warnings: list[dict[str, str]] = []
-    person = tracks[selected]
-    height = float(person.get("median_height_px", float("nan")))
-    if height < MIN_PERSON_HEIGHT_PX:
-        warnings.append({
-            "code": "small_person",
-            "message": f"the person analysed is only {height:.0f} px tall (under "
-                       f"{MIN_PERSON_HEIGHT_PX:.0f} px): landmarks and gait parameters are "
-                       "unreliable",
-        })
-    min_frames = CROWD_TRACK_MIN_S * fps
-    people = sum(1 for t in tracks if float(t.get("n_frames", 0)) >= min_frames)
-    if people >= CROWD_MIN_PEOPLE:
-        warnings.append({
-            "code": "crowded_scene",
-            "message": f"crowded scene: {people} people on screen for {CROWD_TRACK_MIN_S:g} s "
-                       "or more; the person analysed may be confused with others",
-        })
-    score = float(person.get("score", 0.0))
-    rivals = [float(t.get("score", 0.0)) for i, t in enumerate(tracks) if i != selected]
-    if score > 0 and rivals and max(rivals) >= RIVAL_SCORE_RATIO * score:
-        warnings.append({
-            "code": "rival_walker",
-            "message": f"another person walks nearly as much as the one analysed (score "
-                       f"{max(rivals):.1f} vs {score:.1f}); check in the overlay that the "
-                       "right person is followed",
-        })
-    return warnings
-
-
 def _quality(sequence: Any) -> dict[str, Any]:
-    warnings = quality_warnings(sequence.meta, sequence.fps)
+    from gait.quality import tracking_warnings
+
+    warnings = tracking_warnings(sequence.meta, sequence.fps)
     return {"quality": "low" if warnings else "ok", "warnings": warnings}
 
 

@@ -56,8 +56,8 @@ L_HEEL, R_HEEL = 29, 30
 L_FOOT, R_FOOT = 31, 32
 
 # Index permutation that swaps every left landmark with its right counterpart.
-LEFT_RIGHT_SWAP: tuple[int, ...] = (0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9) + tuple(
-    i + 1 if i % 2 == 1 else i - 1 for i in range(11, 33)
+LEFT_RIGHT_SWAP: tuple[int, ...] = (
+    0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, *(i + 1 if i % 2 == 1 else i - 1 for i in range(11, 33))
 )
 
 # Skeleton edges for drawing, as (landmark, landmark) pairs.

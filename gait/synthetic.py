@@ -122,7 +122,8 @@ def synthetic_walk(
         foot_pitch = 0.3 * np.sin(p)
         for key, share in (("HEEL", -0.25), ("FOOT", 0.75)):
             f[:, names[key]] = f[:, names["ANKLE"]] + share * style.foot_fh * np.cos(foot_pitch)
-            v[:, names[key]] = v[:, names["ANKLE"]] + 0.02 - share * style.foot_fh * np.sin(foot_pitch)
+            v[:, names[key]] = (v[:, names["ANKLE"]] + 0.02
+                                - share * style.foot_fh * np.sin(foot_pitch))
         for key in ("KNEE", "ANKLE", "HEEL", "FOOT"):
             lat[:, names[key]] = lat[:, names["HIP"]]
         arm = -np.radians(style.arm_swing_deg) * np.cos(p)

@@ -39,7 +39,8 @@ def shared_videos(shared_data: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test uses a private keypoint cache, never the user's."""
     monkeypatch.setenv("GAIT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "keypoint-cache"))
 

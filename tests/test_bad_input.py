@@ -34,13 +34,13 @@ import pytest
 from conftest import write_test_video
 
 from gait import cli
-from gait.cli import quality_warnings
 from gait.cycles import analyse_gait
 from gait.features import FeatureTable, analysis_features, build_table
 from gait.identify import INSUFFICIENT, identify_table, train_identifier
 from gait.keypoints import ClipRecord, KeypointSequence, load_dataset, load_npz, save_npz
 from gait.landmarks import L_HIP, R_HIP
 from gait.model import GaitModel, ModelError, ModelSettings
+from gait.quality import tracking_warnings as quality_warnings
 from gait.synthetic import WalkerStyle, synthetic_walk
 
 ROOT = Path(__file__).resolve().parents[1]

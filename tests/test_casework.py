@@ -60,11 +60,13 @@ def test_quality_card_warnings_and_refusal() -> None:
     crowded = KeypointSequence(
         xyzv, walk.frame_index, walk.fps, walk.frame_size_px,
         meta={"n_person_tracks": 3, "selected_track": 0,
-              "person_tracks": [{"median_height_px": 60.0}]},
+              "person_tracks": [{"median_height_px": 60.0, "n_frames": 90, "score": 5.0},
+                                {"median_height_px": 90.0, "n_frames": 90, "score": 4.0},
+                                {"median_height_px": 80.0, "n_frames": 90, "score": 1.0}]},
     )
     card = quality_card(crowded, "side", direction="left")
     text = " | ".join(card.warnings)
-    for expected in ("low landmark visibility", "3 people were tracked", "small in the frame",
+    for expected in ("low landmark visibility", "another person walks", "px tall",
                      "low frame rate", "not left as entered"):
         assert expected in text
     standing = synthetic_walk(WalkerStyle(hip_swing_deg=0.0, knee_flex_deg=0.0,
