@@ -114,3 +114,29 @@ def test_training_needs_two_suspects() -> None:
     with pytest.raises(ModelError, match="two suspects"):
         train_identifier(one, FAST)
     assert isinstance(one.frame, pd.DataFrame)
+
+
+def test_direction_columns_and_pooled_fallback(trained: GaitModel) -> None:
+    """The input carries a one-hot walking direction; without it the pooled scaling is used."""
+    table = build_table(_clips(range(10, 11)), "side")
+    x = trained.features_from(table)
+    assert trained.directions == ["left", "right"]
+    assert x.shape[1] == trained.n_inputs == len(trained.feature_names) + 3
+    np.testing.assert_array_equal(x[:, -3:].sum(axis=1), 1.0)
+    pooled = trained.predict_cycles(x[:, : len(trained.feature_names)])
+    assert pooled.shape == (len(x), len(trained.suspects))
+    np.testing.assert_allclose(pooled.sum(axis=1), 1.0, rtol=1e-5)
+    unknown = trained.direction_columns(["sideways"])
+    np.testing.assert_array_equal(unknown, [[0.0, 0.0, 1.0]])
+
+
+def test_scaling_layer_standardises_per_direction(trained: GaitModel) -> None:
+    import keras
+
+    scaling = trained.network.get_layer("scaling")
+    mean, inverse_std = (np.asarray(w) for w in scaling.get_weights())
+    x = np.zeros((1, trained.n_inputs), np.float32)
+    x[0, : len(trained.feature_names)] = mean[1] + 2.0 / inverse_std[1]
+    x[0, len(trained.feature_names) + 1] = 1.0  # walking right
+    z = np.asarray(keras.Model(trained.network.inputs, scaling.output)(x))
+    np.testing.assert_allclose(z, 2.0, rtol=1e-3)
