@@ -87,7 +87,7 @@ class ModelSettings:
     seed : int
     """
 
-    hidden_units: tuple[int, ...] = (128, 64)
+    hidden_units: tuple[int, ...] = (64, 32)
     n_members: int = 5
     dropout: float = 0.3
     l2: float = 1e-4
