@@ -109,6 +109,11 @@ class ClipReport:
     quality: QualityCard
     refused_reason: str | None
 
+    @classmethod
+    def refusal(cls, reason: str) -> ClipReport:
+        """The report of a file that could not be used at all, with the reason."""
+        return cls(None, QualityCard.refused(reason), reason)
+
     @property
     def accepted(self) -> bool:
         """True when the clip is in the case."""

@@ -159,6 +159,7 @@ def distribution_figure(frame: pd.DataFrame, name: str, unit: str, group: str = 
     for label, value in (highlight or {}).items():
         fig.add_hline(y=value, line_dash="dash", annotation_text=label)
     fig.update_yaxes(title_text=unit)
+    fig.update_xaxes(type="category")
     fig.update_layout(showlegend=False)
     return _layout(fig, f"{name} by {group}", 420)
 
@@ -177,6 +178,7 @@ def profile_figure(z_scores: pd.Series, title: str) -> go.Figure:
                            marker_color=np.where(z.to_numpy() >= 0, "#2ca02c", "#9467bd"),
                            hovertemplate="%{y}: %{x:.2f} SD"))
     fig.update_xaxes(title_text="standard deviations from the case median")
+    fig.update_yaxes(type="category")
     return _layout(fig, title, max(300, 14 * len(z) + 80))
 
 
@@ -215,8 +217,8 @@ def confusion_figure(labels: Sequence[str], counts: Any) -> go.Figure:
         raise ValueError(f"counts must have shape ({len(labels)}, {len(labels)})")
     fig = go.Figure(go.Heatmap(z=matrix, x=list(labels), y=list(labels), colorscale="Blues",
                                hovertemplate="true %{y}<br>named %{x}: %{z:.0f} clips"))
-    fig.update_xaxes(title_text="named suspect")
-    fig.update_yaxes(title_text="true suspect", autorange="reversed")
+    fig.update_xaxes(title_text="named suspect", type="category")
+    fig.update_yaxes(title_text="true suspect", autorange="reversed", type="category")
     size = max(360, 22 * len(labels) + 160)
     return _layout(fig, "Confusion matrix (6-fold, clips)", size)
 
@@ -234,6 +236,7 @@ def ranking_figure(ranking: Sequence[tuple[str, float]], top_n: int = 10) -> go.
     fig = go.Figure(go.Bar(x=[s for _, s in shown], y=[n for n, _ in shown], orientation="h",
                            hovertemplate="%{y}: %{x:.3f}"))
     fig.update_xaxes(title_text="fused score", range=[0, 1])
+    fig.update_yaxes(type="category")
     return _layout(fig, "Ranking of the suspects", max(260, 28 * len(shown) + 90))
 
 
@@ -248,6 +251,7 @@ def votes_figure(votes: Sequence[str]) -> go.Figure:
     counts = Counter(votes).most_common()
     fig = go.Figure(go.Bar(x=[n for n, _ in counts], y=[c for _, c in counts]))
     fig.update_yaxes(title_text="cycles", dtick=1)
+    fig.update_xaxes(type="category")
     return _layout(fig, f"Per-cycle votes ({len(votes)} cycles)", 300)
 
 
@@ -268,4 +272,5 @@ def comparison_figure(comparison: pd.DataFrame, value: str = "standardised_diffe
     fig = go.Figure(go.Bar(x=rows[value], y=rows[label], orientation="h",
                            hovertemplate="%{y}: %{x:.2f} SD"))
     fig.update_xaxes(title_text="evidence − suspect (suspect's standard deviations)")
+    fig.update_yaxes(type="category")
     return _layout(fig, "Parameters that differ most", max(280, 26 * len(rows) + 90))

@@ -59,23 +59,31 @@ with upload_tab:
         view = middle.radio("Camera view", ["side", "front"], horizontal=True)
         direction = right.selectbox("Walking direction", DIRECTIONS[view], help=DIRECTION_HELP)
         condition = left.selectbox("Condition", CONDITIONS)
+        # A new key after each batch empties the uploader for the next one.
+        batch = st.session_state.setdefault("upload_batch", 0)
         uploads = st.file_uploader(
             f"Walking clips ({', '.join(casework.VIDEO_EXTENSIONS)}; at most "
             f"{casework.MAX_UPLOAD_MB} MB each)",
             type=[e.lstrip(".") for e in casework.VIDEO_EXTENSIONS],
-            accept_multiple_files=True)
+            accept_multiple_files=True, key=f"uploads-{batch}")
         if st.button("Extract keypoints and enrol", type="primary", disabled=not uploads,
                      icon=":material/play_arrow:"):
             reports = []
-            for upload in uploads or []:
-                with common.guard(f"Enrolling {upload.name}"), \
-                        common.uploaded_file(upload) as path:
-                    report = casework.enrol_video(
-                        store, case.case_id, suspect_id, path, upload.name, view,
-                        "unknown" if direction.startswith("detect") else direction, condition,
-                        progress=common.progress_callback(upload.name), actor=actor)
+            with common.guard("Enrolment"):
+                for upload in uploads or []:
+                    try:
+                        with common.uploaded_file(upload) as path:
+                            report = casework.enrol_video(
+                                store, case.case_id, suspect_id, path, upload.name, view,
+                                "unknown" if direction.startswith("detect") else direction,
+                                condition, progress=common.progress_callback(upload.name),
+                                actor=actor)
+                    except common.USER_ERRORS as error:
+                        report = casework.ClipReport.refusal(common.one_line(error))
                     reports.append((upload.name, report))
-            st.session_state["enrol_reports"] = reports
+                st.session_state["enrol_reports"] = reports
+                st.session_state["upload_batch"] = batch + 1
+                st.rerun()
         for name, report in st.session_state.get("enrol_reports", []):
             common.show_clip_report(name, report, store)
 

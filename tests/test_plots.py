@@ -56,8 +56,10 @@ def test_confusion_figure_checks_its_shape() -> None:
 
 
 def test_ranking_votes_comparison_and_training_figures() -> None:
-    ranking = [("a", 0.7), ("b", 0.2), ("c", 0.1)]
-    assert list(plots.ranking_figure(ranking, top_n=2).data[0].y) == ["b", "a"]
+    ranking = [("001", 0.7), ("002", 0.2), ("003", 0.1)]
+    figure = plots.ranking_figure(ranking, top_n=2)
+    assert list(figure.data[0].y) == ["002", "001"]
+    assert figure.layout.yaxis.type == "category"  # "001" stays a name, not the number 1
     votes = plots.votes_figure(["a", "a", "b"])
     assert dict(zip(votes.data[0].x, votes.data[0].y, strict=True)) == {"a": 2, "b": 1}
     comparison = pd.DataFrame({"parameter": ["p", "q", "r"],

@@ -61,15 +61,16 @@ def guard(action: str = "") -> Iterator[None]:
     try:
         yield
     except USER_ERRORS as error:
-        st.error(f"{prefix}{_one_line(error)}", icon=":material/error:")
+        st.error(f"{prefix}{one_line(error)}", icon=":material/error:")
     except Exception as error:  # the last line of defence of the page
         LOG.exception("unexpected error in the dashboard")
-        st.error(f"{prefix}unexpected error ({type(error).__name__}: {_one_line(error)}). "
+        st.error(f"{prefix}unexpected error ({type(error).__name__}: {one_line(error)}). "
                  "Nothing stored was changed; the details are in the server log.",
                  icon=":material/error:")
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
+    """The error's message on one line (at most 400 characters)."""
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 400 else text[:397] + "..."
 

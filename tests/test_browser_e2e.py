@@ -1,0 +1,218 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, on a live server.
+
+Enrols the shared CASIA-B suspects (001 with several takes, 002, 003, 004, 006 with one each)
+and the shared keypoint data set, trains a side-view model, identifies held-out clips of 001
+(normal, with a bag, in a coat), and checks the verdicts and that the overlay video plays.
+Screenshots of every page go to ``artifacts/browser/`` (look at them); the first render time
+and page-switch times are printed and written to ``artifacts/browser/timings.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1800)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = PROJECT_ROOT / "artifacts" / "browser"
+ENROL_TAKES = {"001": ["001-nm-01", "001-nm-02", "001-nm-03", "001-nm-04", "001-nm-05"],
+               "002": ["002-nm-01"], "003": ["003-nm-01"], "004": ["004-nm-01"],
+               "006": ["006-nm-01"]}
+HELD_OUT = ["001-nm-06", "001-bg-01", "001-cl-01"]
+LONG_MS = 600_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, float]]:
+    """A dashboard server on a free local port over an empty store; (url, start time)."""
+    data_dir = tmp_path_factory.mktemp("store")
+    port = _free_port()
+    env = {**os.environ, "GAIT_DATA_DIR": str(data_dir),
+           "GAIT_CACHE_DIR": str(data_dir / "keypoint-cache")}
+    log = (data_dir / "server.log").open("w")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"the server did not start; log: {data_dir / 'server.log'}")
+        yield url, started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_enrol_train_identify_in_the_browser(server: tuple[str, float],
+                                             shared_data: Path) -> None:
+    """The whole workflow through the user interface, with the verdicts asserted."""
+    from playwright.sync_api import expect, sync_playwright
+
+    if not CHROMIUM.is_file():
+        pytest.fail("Debian's chromium is missing: `./run test` installs it (apt-get)")
+    url, started = server
+    casia = shared_data / "videos" / "casia-b"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless=new", "--no-sandbox", "--disable-gpu",
+                  "--disable-dev-shm-usage", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+
+        def shot(name: str) -> None:
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+        def go(title: str) -> float:
+            begin = time.monotonic()
+            page.locator('[data-testid="stSidebarNavLink"]').filter(
+                has_text=re.compile(rf"{title}$")).click()
+            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            return time.monotonic() - begin
+
+        def idle() -> None:
+            """Wait until the app's script has finished its rerun."""
+            page.wait_for_timeout(300)
+            page.wait_for_function(
+                "() => document.querySelector('[data-testid=\"stApp\"]')"
+                "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=LONG_MS)
+
+        def choose(label: str, option: str) -> None:
+            page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
+            page.get_by_role("option", name=option, exact=True).click()
+            idle()
+
+        def upload(label: str, paths: list[Path]) -> None:
+            uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
+            uploader.locator('input[type="file"]').set_input_files([str(p) for p in paths])
+            for path in paths:
+                expect(uploader.get_by_text(path.name)).to_be_visible()
+            page.wait_for_timeout(1000)  # the upload's own rerun starts after the transfer
+            idle()
+
+        try:
+            # Case page: first render, then a new case.
+            page.goto(url)
+            expect(page.get_by_role("heading", name="gait-ID", exact=True)).to_be_visible()
+            timings["first_render_s"] = time.monotonic() - started
+            page.get_by_label("Case name").fill("E2E Harbour Street")
+            page.get_by_role("button", name="Create case").click()
+            expect(page.get_by_role("heading", name="E2E Harbour Street")).to_be_visible()
+            shot("1_case_new")
+
+            # Enrolment: suspects, their CASIA-B clips, and the shared keypoint data set.
+            go("Enrolment")
+            for name in ENROL_TAKES:
+                page.get_by_label("Name or reference").fill(name)
+                page.get_by_role("button", name="Add suspect").click()
+                expect(page.get_by_text(name, exact=True).first).to_be_visible()
+            page.get_by_role("tab", name="Upload clips").click()
+            for name, takes in ENROL_TAKES.items():
+                choose("Suspect", name)
+                upload("Walking clips", [casia / f"{take}-090.avi" for take in takes])
+                page.get_by_role("button", name="Extract keypoints and enrol").click()
+                idle()
+                for take in takes:
+                    expect(page.get_by_text(f"{take}-090.avi: stored as clip")).to_be_visible()
+            shot("2_enrolment_upload")
+            page.get_by_role("tab", name="Import keypoints").click()
+            page.get_by_label("Folder on the server").fill(
+                str(shared_data / "keypoints" / "enrol"))
+            page.get_by_label("Folder on the server").press("Enter")
+            idle()
+            page.get_by_role("button", name="Import keypoints").click()
+            expect(page.get_by_text(re.compile(r"^Imported \d+ clips"))).to_be_visible(
+                timeout=LONG_MS)
+            page.get_by_role("tab", name="Enrolled clips").click()
+            shot("3_enrolment_clips")
+
+            # Training: the side view.
+            go("Training")
+            page.get_by_role("button", name="Train and evaluate").click()
+            expect(page.get_by_text("saved (side view)")).to_be_visible(timeout=LONG_MS)
+            shot("4_training")
+
+            # Prediction: held-out clips of 001.
+            go("Prediction")
+            verdicts = {}
+            for take in HELD_OUT:
+                upload("Evidence clip", [casia / f"{take}-090.avi"])
+                page.get_by_role("button", name="Store and identify").click()
+                idle()
+                expect(page.get_by_role("heading", name=re.compile(
+                    rf"Evidence clip #\d+: {take}-090.avi"))).to_be_visible()
+                verdict = page.locator(
+                    '[data-testid="stAlert"] [data-testid="stMarkdownContainer"]').filter(
+                    has_text=re.compile(
+                    r"^(Match: |None of these suspects|Insufficient gait)"))
+                verdicts[take] = verdict.first.inner_text().strip()
+                shot(f"5_prediction_{take}")
+            video = page.locator("video").first
+            video.scroll_into_view_if_needed()
+            duration_s = page.evaluate(
+                """async v => {
+                    if (v.readyState < 1) {
+                        const loaded = new Promise(r => v.addEventListener(
+                            'loadedmetadata', r, {once: true}));
+                        v.preload = 'metadata';
+                        v.load();
+                        await Promise.race([loaded, new Promise(r => setTimeout(r, 30000))]);
+                    }
+                    return v.duration;
+                }""", video.element_handle())
+
+            # Gait visualisation and the case overview.
+            timings["switch_gait_visualisation_s"] = go("Gait visualisation")
+            expect(page.get_by_text("Gait events and cycles").first).to_be_visible()
+            shot("6_gait_visualisation")
+            page.get_by_role("tab", name="Compare suspects").click()
+            shot("7_compare_suspects")
+            for title in ("Case", "Enrolment", "Training", "Prediction", "Case"):
+                timings[f"switch_{title.lower()}_s"] = go(title)
+            shot("8_case_summary")
+        except Exception:
+            shot("failure")
+            raise
+        finally:
+            browser.close()
+
+    timings = {k: round(v, 3) for k, v in timings.items()}
+    (ARTIFACTS / "timings.json").write_text(json.dumps(
+        {"timings": timings, "verdicts": verdicts, "video_duration_s": duration_s}, indent=2))
+    print(f"\nbrowser timings (s): {timings}\nverdicts: {verdicts}")
+    assert duration_s > 0
+    assert verdicts["001-nm-06"].startswith("Match: 001"), verdicts
+    for take in ("001-bg-01", "001-cl-01"):
+        assert verdicts[take].startswith("Match: 001"), verdicts
