@@ -370,22 +370,9 @@ def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: 
         "extraction_s": sequence.meta.get("extraction_s"),
         "seconds": round(time.perf_counter() - started, 3),
     }, actor)
-    analysis = analyse_gait(sequence, view)
-    _clip_features(store, keypoints_sha, view, analysis=analysis)
-    card = quality_card(sequence, view, analysis, direction)
-    if role == "enrolment" and not card.usable:
-        reason = f"{original_name}: {card.reason}"
-        store.log("clip refused", case_id, {"video_sha256": video_sha, "original_name":
-                                            original_name, "reason": reason}, actor)
-        return ClipReport(None, card, reason)
-    clip, _ = store.add_clip(
-        case_id, suspect_id=suspect_id, role=role, original_name=original_name, view=view,
-        direction=direction, condition=condition, source="video",
-        keypoints_sha256=keypoints_sha, sequence=sequence, n_cycles=card.n_cycles,
-        mean_visibility=card.mean_visibility, warnings=card.warnings, video_sha256=video_sha,
-        overlay_sha256=overlay_sha, actor=actor,
-    )
-    return ClipReport(clip, card, None)
+    return add_keypoint_clip(store, case_id, suspect_id, sequence, keypoints_sha, original_name,
+                             view, direction, condition, source="video", role=role, actor=actor,
+                             overlay_sha256=overlay_sha, video_sha256=video_sha)
 
 
 def enrol_video(store: CaseStore, case_id: int, suspect_id: int, source_path: str | Path,
@@ -446,8 +433,11 @@ def add_keypoint_clip(store: CaseStore, case_id: int, suspect_id: int | None,
                       sequence: KeypointSequence, keypoints_sha256: str, original_name: str,
                       view: str, direction: str, condition: str = "normal",
                       source: str = "keypoints", role: str = "enrolment", actor: str = "",
-                      overlay_sha256: str | None = None) -> ClipReport:
-    """Record a clip from keypoints already stored as a blob (imports and the demo case).
+                      overlay_sha256: str | None = None, video_sha256: str | None = None
+                      ) -> ClipReport:
+    """Record a clip from keypoints already stored as a blob (videos, imports, the demo case).
+
+    A direction of ``"unknown"`` is replaced by the direction detected from the walk.
 
     Returns
     -------
@@ -459,12 +449,18 @@ def add_keypoint_clip(store: CaseStore, case_id: int, suspect_id: int | None,
     _clip_features(store, keypoints_sha256, view, analysis=analysis)
     card = quality_card(sequence, view, analysis, direction)
     if role == "enrolment" and not card.usable:
-        return ClipReport(None, card, f"{original_name}: {card.reason}")
+        reason = f"{original_name}: {card.reason}"
+        store.log("clip refused", case_id, {"video_sha256": video_sha256, "keypoints_sha256":
+                                            keypoints_sha256, "original_name": original_name,
+                                            "reason": reason}, actor)
+        return ClipReport(None, card, reason)
+    if direction == "unknown" and analysis.walks:
+        direction = analysis.direction
     clip, _ = store.add_clip(
         case_id, suspect_id=suspect_id, role=role, original_name=original_name, view=view,
         direction=direction, condition=condition, source=source,
         keypoints_sha256=keypoints_sha256, sequence=sequence, n_cycles=card.n_cycles,
-        mean_visibility=card.mean_visibility, warnings=card.warnings,
+        mean_visibility=card.mean_visibility, warnings=card.warnings, video_sha256=video_sha256,
         overlay_sha256=overlay_sha256, actor=actor,
     )
     return ClipReport(clip, card, None)
