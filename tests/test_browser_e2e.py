@@ -107,8 +107,9 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float],
                 has_text=re.compile(rf"{title}$")).click()
             heading = "gait-ID" if title == "Case" else title
             expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+            shown_s = time.monotonic() - begin
             idle()
-            return time.monotonic() - begin
+            return shown_s
 
         def choose(label: str, option: str) -> None:
             page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
