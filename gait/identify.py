@@ -232,7 +232,10 @@ def _threshold_for_fpir(impostor_scores: np.ndarray, target_fpir: float) -> floa
     allowed = int(np.floor(target_fpir * ordered.size))
     if allowed >= ordered.size:
         return float(ordered[-1])
-    return float(np.nextafter(ordered[allowed], np.inf))
+    # Scores are probabilities: when impostor scores saturate at 1 (an overconfident network
+    # on a small enrolment), no threshold reaches the target; the threshold is then capped at
+    # 1 (only saturated clips are named) and the calibration records the FPIR it measured.
+    return float(min(np.nextafter(ordered[allowed], np.inf), 1.0))
 
 
 def _platt(scores: np.ndarray, correct: np.ndarray) -> tuple[float, float]:

@@ -531,7 +531,7 @@ def train_network(
             on_epoch_end=lambda epoch, logs: on_epoch(epoch, dict(logs or {}))))
     started = time.perf_counter()
     history = trainer.fit(train_data, validation_data=validation, epochs=settings.max_epochs,
-                          verbose=0, callbacks=callbacks)
+                          shuffle=False, verbose=0, callbacks=callbacks)  # shuffled above
     return GaitModel(
         network=network,
         view=table.view,
