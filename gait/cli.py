@@ -243,7 +243,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> Any:
     from gait.model import ModelSettings
 
-    return ModelSettings(with_visibility=not args.no_visibility, seed=args.seed)
+    return ModelSettings(with_visibility=args.visibility, seed=args.seed)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -377,8 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     def model_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--view", required=True, choices=("side", "front"))
-        p.add_argument("--no-visibility", action="store_true",
-                       help="use parameter values only, not their visibility scores")
+        features = p.add_mutually_exclusive_group()
+        features.add_argument("--no-visibility", dest="visibility", action="store_false",
+                              help="parameter values only (the default: visibility scores "
+                                   "describe the recording more than the walker and cost "
+                                   "accuracy across sessions)")
+        features.add_argument("--visibility", dest="visibility", action="store_true",
+                              help="also feed every parameter's visibility score")
+        p.set_defaults(visibility=False)
         p.add_argument("--seed", type=int, default=42)
 
     p = add("train", "Train a per-view identification model on a keypoint data set.",
