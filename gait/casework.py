@@ -41,7 +41,7 @@ from gait.keypoints import (
     load_npz,
     read_manifest,
 )
-from gait.parameters import parameters_for_view
+from gait.parameters import CATALOGUE, parameters_for_view
 from gait.quality import QualityCard, quality_card
 from gait.store import (
     CLIP_DIRECTIONS,
@@ -599,6 +599,41 @@ def case_parameters(store: CaseStore, case_id: int, view: str) -> pd.DataFrame:
     frame = table.frame.copy()
     frame.insert(1, "clip_name", frame["clip_id"].map(names))
     return frame
+
+
+def suspect_profile(frame: pd.DataFrame, suspect: str, group: str = "subject") -> pd.DataFrame:
+    """How one suspect's gait parameters differ from the whole case.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Every enrolled cycle of one view (:func:`case_parameters`).
+    suspect : str
+        Value of the ``group`` column to profile.
+    group : str
+        Column holding the suspect names.
+
+    Returns
+    -------
+    DataFrame
+        One row per catalogue parameter present in ``frame``: ``parameter, unit, suspect
+        median, case median, z vs case`` ((suspect median - case median) / case standard
+        deviation; NaN when the parameter does not vary) and ``cycles`` (the suspect's).
+    """
+    catalogue = {p.name: p for p in CATALOGUE}
+    names = [c for c in frame.columns if c in catalogue]
+    values = frame[names].astype(float)
+    own = values[frame[group] == suspect]
+    case_median = values.median()
+    spread = values.std().replace(0.0, np.nan)
+    return pd.DataFrame({
+        "parameter": names,
+        "unit": [catalogue[n].unit for n in names],
+        "suspect median": own.median().to_numpy(),
+        "case median": case_median.to_numpy(),
+        "z vs case": ((own.median() - case_median) / spread).to_numpy(),
+        "cycles": len(own),
+    })
 
 
 # --------------------------------------------------------------------------------------------

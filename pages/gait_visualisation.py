@@ -1,6 +1,5 @@
 """Gait visualisation page: a clip's landmarks, events, cycles and parameters; suspects compared."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -93,51 +92,42 @@ with clip_tab:
                 st.plotly_chart(plots.cycle_values_figure(
                     table, parameter, PARAMETERS[parameter].unit), key="cycle-values")
 
-with compare_tab:
-    view = st.radio("Camera view", ["side", "front"], horizontal=True, key="compare-view")
-    with common.guard("Comparing suspects"):
-        frame = casework.case_parameters(store, case.case_id, view).rename(
-            columns={"subject": "suspect"})
-        if frame.empty:
-            st.info(f"No enrolled {view} clip with a gait cycle yet.", icon=":material/info:")
-        else:
-            value_columns = [c for c in frame.columns if c in PARAMETERS]
-            left, right = st.columns([3, 1])
-            parameter = left.selectbox("Parameter", value_columns, format_func=parameter_label,
-                                       key="compare-parameter")
-            kind = right.radio("Plot", ["box", "violin"], horizontal=True)
-            st.caption(PARAMETERS[parameter].description)
-            st.plotly_chart(plots.distribution_figure(
-                frame, parameter, PARAMETERS[parameter].unit, kind=kind), key="distribution")
-            shown = frame[["suspect", "clip_id", parameter]]
-            csv_button(shown, "Download these values (CSV)", f"{view}_{parameter}.csv",
-                       "csv-compare")
+def enrolled_parameters(key: str) -> tuple[str, pd.DataFrame | None]:
+    """View picker and every enrolled cycle of that view (None, with a message, if none)."""
+    view = st.radio("Camera view", ["side", "front"], horizontal=True, key=key)
+    frame = casework.case_parameters(store, case.case_id, view).rename(
+        columns={"subject": "suspect"})
+    if frame.empty:
+        st.info(f"No enrolled {view} clip with a gait cycle yet.", icon=":material/info:")
+        return view, None
+    return view, frame
 
-with profile_tab:
-    view = st.radio("Camera view", ["side", "front"], horizontal=True, key="profile-view")
-    with common.guard("Building the profile"):
-        frame = casework.case_parameters(store, case.case_id, view).rename(
-            columns={"subject": "suspect"})
-        if frame.empty:
-            st.info(f"No enrolled {view} clip with a gait cycle yet.", icon=":material/info:")
-        else:
-            suspect = st.selectbox("Suspect", sorted(frame["suspect"].unique()))
-            value_columns = [c for c in frame.columns if c in PARAMETERS]
-            case_median = frame[value_columns].median()
-            case_spread = frame[value_columns].std().replace(0, np.nan)
-            own = frame.loc[frame["suspect"] == suspect, value_columns]
-            profile = pd.DataFrame({
-                "parameter": value_columns,
-                "unit": [PARAMETERS[c].unit for c in value_columns],
-                "suspect median": own.median().to_numpy(),
-                "case median": case_median.to_numpy(),
-                "z vs case": ((own.median() - case_median) / case_spread).to_numpy(),
-                "cycles": len(own),
-            })
-            st.plotly_chart(plots.profile_figure(
-                profile.set_index("parameter")["z vs case"],
-                f"{suspect}: how their median differs from the case ({len(own)} cycles)"),
-                key="profile")
-            st.dataframe(profile, hide_index=True)
-            csv_button(profile, "Download the profile (CSV)", f"{suspect}_{view}_profile.csv",
-                       "csv-profile")
+
+with compare_tab, common.guard("Comparing suspects"):
+    view, frame = enrolled_parameters("compare-view")
+    if frame is not None:
+        value_columns = [c for c in frame.columns if c in PARAMETERS]
+        left, right = st.columns([3, 1])
+        parameter = left.selectbox("Parameter", value_columns, format_func=parameter_label,
+                                   key="compare-parameter")
+        kind = right.radio("Plot", ["box", "violin"], horizontal=True)
+        st.caption(PARAMETERS[parameter].description)
+        st.plotly_chart(plots.distribution_figure(
+            frame, parameter, PARAMETERS[parameter].unit, kind=kind), key="distribution")
+        shown = frame[["suspect", "clip_id", parameter]]
+        csv_button(shown, "Download these values (CSV)", f"{view}_{parameter}.csv",
+                   "csv-compare")
+
+with profile_tab, common.guard("Building the profile"):
+    view, frame = enrolled_parameters("profile-view")
+    if frame is not None:
+        suspect = st.selectbox("Suspect", sorted(frame["suspect"].unique()))
+        profile = casework.suspect_profile(frame, suspect, group="suspect")
+        n_cycles = int(profile["cycles"].iloc[0]) if len(profile) else 0
+        st.plotly_chart(plots.profile_figure(
+            profile.set_index("parameter")["z vs case"],
+            f"{suspect}: how their median differs from the case ({n_cycles} cycles)"),
+            key="profile")
+        st.dataframe(profile, hide_index=True)
+        csv_button(profile, "Download the profile (CSV)", f"{suspect}_{view}_profile.csv",
+                   "csv-profile")

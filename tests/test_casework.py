@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gait import casework
@@ -317,3 +318,17 @@ def test_enrolment_without_a_gait_cycle_is_refused(tmp_path: Path) -> None:
                                          sha, "standing.npz", "side", "unknown")
     assert refused.clip is None and "standing.npz" in refused.refused_reason
     assert store.clips(case.case_id) == []
+
+
+def test_suspect_profile_known_answer() -> None:
+    from gait.casework import suspect_profile
+
+    frame = pd.DataFrame({"subject": ["a", "a", "b", "b"],
+                          "cadence_steps_per_min": [100.0, 102.0, 110.0, 112.0],
+                          "not_a_parameter": [1, 2, 3, 4]})
+    profile = suspect_profile(frame, "a")
+    assert profile["parameter"].tolist() == ["cadence_steps_per_min"]
+    row = profile.iloc[0]
+    assert row["suspect median"] == 101.0 and row["case median"] == 106.0
+    assert row["z vs case"] == pytest.approx(-5.0 / frame["cadence_steps_per_min"].std())
+    assert row["cycles"] == 2
