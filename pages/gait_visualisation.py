@@ -22,6 +22,14 @@ def clip_analysis(keypoints_sha256: str, view: str, clip_id: int):
     return sequence, analyse_gait(sequence, view)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def case_parameters(case_id: int, view: str, clip_ids: tuple[int, ...]) -> pd.DataFrame:
+    """Every enrolled cycle of the view, recomputed only when the enrolled clips change."""
+    del clip_ids  # part of the cache key only
+    return casework.case_parameters(store, case_id, view).rename(
+        columns={"subject": "suspect"})
+
+
 def parameter_label(name: str) -> str:
     """Catalogue name with its unit, e.g. 'cadence_steps_per_min (steps per minute)'."""
     parameter = PARAMETERS.get(name)
@@ -95,8 +103,8 @@ with clip_tab:
 def enrolled_parameters(key: str) -> tuple[str, pd.DataFrame | None]:
     """View picker and every enrolled cycle of that view (None, with a message, if none)."""
     view = st.radio("Camera view", ["side", "front"], horizontal=True, key=key)
-    frame = casework.case_parameters(store, case.case_id, view).rename(
-        columns={"subject": "suspect"})
+    clip_ids = tuple(c.clip_id for c in store.clips(case.case_id, view=view, role="enrolment"))
+    frame = case_parameters(case.case_id, view, clip_ids)
     if frame.empty:
         st.info(f"No enrolled {view} clip with a gait cycle yet.", icon=":material/info:")
         return view, None
