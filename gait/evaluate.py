@@ -25,6 +25,7 @@ import pandas as pd
 from gait.features import FeatureTable
 from gait.identify import (
     clip_cycle_probabilities,
+    decision_score,
     fuse,
     open_set_calibration,
     open_set_score,
@@ -47,6 +48,13 @@ def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
     """One row per clip of ``table`` (failed clips included) with rank, top suspect, score."""
     probabilities = clip_cycle_probabilities(model, table) if len(table.frame) else {}
     scores = {c: fuse(p) for c, p in probabilities.items()}
+    calibration = open_set_calibration(model)
+
+    def score_of(cycle_probabilities: np.ndarray) -> float:
+        if calibration is None:
+            return open_set_score(cycle_probabilities)
+        return decision_score(calibration, cycle_probabilities)
+
     rows = []
     for clip in table.clips.itertuples(index=False):
         s = scores.get(clip.clip_id)
@@ -58,8 +66,7 @@ def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
             "enrolled": clip.subject in model.suspects,
             "top": None if s is None else model.suspects[int(np.argmax(s))],
             "top_score": np.nan if s is None else float(np.max(s)),
-            "open_set_score": (np.nan if s is None
-                               else open_set_score(probabilities[clip.clip_id])),
+            "open_set_score": np.nan if s is None else score_of(probabilities[clip.clip_id]),
             "rank": rank,
             "n_cycles": clip.n_cycles,
         })
@@ -90,8 +97,8 @@ def open_set_figures(results: pd.DataFrame, threshold: float,
                      score: str = "open_set_score") -> dict[str, Any]:
     """FPIR, FNIR, DIR at ``threshold`` and the EER, from per-clip results.
 
-    ``score`` is the results column the threshold applies to (``open_set_score``, or
-    ``top_score`` for a model calibrated on fused scores).
+    ``score`` is the results column the threshold applies to (the model's own open-set score,
+    :func:`gait.identify.decision_score`).
     """
     genuine = results[results["enrolled"]]
     impostor = results[~results["enrolled"]]
@@ -204,9 +211,7 @@ def evaluate_probe(
     }
     calibration = open_set_calibration(model)
     if calibration is not None and (~results["enrolled"]).any():
-        report["open_set"] = open_set_figures(
-            results, calibration.threshold,
-            "top_score" if calibration.score == "fused" else "open_set_score")
+        report["open_set"] = open_set_figures(results, calibration.threshold)
         report["open_set"]["score"] = calibration.score
         report["open_set"]["target_fpir"] = calibration.target_fpir
     report["seconds"] = time.perf_counter() - started

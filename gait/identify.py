@@ -7,12 +7,14 @@ clip with many consistent cycles is more decisive than a single cycle.
 Open-set decision: the top suspect is named ("match") only when the clip's *open-set score*
 reaches a threshold calibrated on the enrolment data, where models are trained with some
 suspects held out entirely; their clips are impostors, and held-out clips of the others are
-genuine. The open-set score is the geometric mean over the clip's cycles of the top suspect's
-per-cycle probability: an absolute measure of fit. The fused ranking scores are relative (they
-sum to 1 over the suspects and sharpen with every cycle), so an impostor who resembles one
-suspect more than the others gets a fused score near 1 as well as a true match does.
+genuine. The open-set score is the mean over the clip's cycles of the top suspect's per-cycle
+log-odds, log p_top - log(sum of the other suspects' p): an absolute measure of fit that,
+unlike a probability, does not saturate at 1 in float32 when a network is very confident
+(the others' small probabilities keep their precision). The fused ranking scores are relative
+(they sum to 1 over the suspects and sharpen with every cycle), so an impostor who resembles
+one suspect more than the others gets a fused score near 1 as well as a true match does.
 The threshold is set for a target false-positive identification rate (FPIR, the share of
-impostor clips that would be wrongly named), and a logistic (Platt) map turns the fused
+impostor clips that would be wrongly named), and a logistic (Platt) map turns the open-set
 score into a calibrated probability that the named suspect is the person in the clip.
 """
 
@@ -32,6 +34,8 @@ NO_MATCH = "none of these suspects"
 INSUFFICIENT = "insufficient gait"
 
 DEFAULT_TARGET_FPIR = 0.05
+LOG_ODDS = "mean_log_odds"
+_TINY = 1e-30
 
 
 @dataclass(frozen=True)
@@ -41,14 +45,15 @@ class OpenSetCalibration:
     Attributes
     ----------
     threshold : float
-        Fused top score at or above which the top suspect is named.
+        Open-set score at or above which the top suspect is named.
     target_fpir : float
         The false-positive identification rate the threshold was set for.
     platt_slope, platt_intercept : float
-        Calibrated probability = sigmoid(slope * logit(score) + intercept).
+        Calibrated probability = sigmoid(slope * x + intercept), x the score's log-odds.
     score : str
-        The clip score the threshold applies to: ``"geometric_mean_probability"`` (see
-        :func:`open_set_score`) or ``"fused"`` (the top fused score; older models).
+        The clip score the threshold applies to: ``"mean_log_odds"`` (see
+        :func:`open_set_score`); older models: ``"geometric_mean_probability"`` or
+        ``"fused"`` (the top fused score), both probabilities.
     n_genuine, n_impostor : int
         Calibration clips of enrolled / held-out suspects.
     measured_fpir, measured_fnir : float
@@ -67,13 +72,20 @@ class OpenSetCalibration:
 
     def probability(self, score: float) -> float:
         """Calibrated probability that the named suspect is the person in the clip."""
-        p = min(max(score, 1e-6), 1 - 1e-6)
-        z = self.platt_slope * np.log(p / (1 - p)) + self.platt_intercept
+        z = self.platt_slope * _log_odds_of(self.score, score) + self.platt_intercept
         return float(1.0 / (1.0 + np.exp(-z)))
 
     def to_dict(self) -> dict[str, float | int]:
         """JSON-ready form (stored in the model's metadata)."""
         return dict(self.__dict__)
+
+
+def _log_odds_of(kind: str, score: float) -> float:
+    """The Platt input of a score: itself for log-odds scores, logit(p) for probabilities."""
+    if kind == LOG_ODDS:
+        return float(score)
+    p = min(max(score, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
 
 
 @dataclass(frozen=True)
@@ -148,20 +160,27 @@ def open_set_score(cycle_probabilities: np.ndarray) -> float:
     Returns
     -------
     float
-        Geometric mean over the cycles of the per-cycle probability of the suspect ranked
-        first by :func:`fuse` (in (0, 1]; NaN without a cycle).
+        Mean over the cycles of log p_top - log(1 - p_top) (natural log-odds, unbounded), with
+        1 - p_top summed from the other suspects' probabilities, for the suspect ranked first
+        by :func:`fuse`; NaN without a cycle.
     """
     if cycle_probabilities.shape[0] == 0:
         return float("nan")
+    p = np.asarray(cycle_probabilities, dtype=np.float64)
+    top = int(np.argmax(fuse(p)))
+    others = np.delete(p, top, axis=1).sum(axis=1)
+    log_odds = np.log(np.maximum(p[:, top], _TINY)) - np.log(np.maximum(others, _TINY))
+    return float(log_odds.mean())
+
+
+def decision_score(calibration: OpenSetCalibration, cycle_probabilities: np.ndarray) -> float:
+    """The clip score ``calibration``'s threshold applies to (older models: probabilities)."""
+    if calibration.score == LOG_ODDS:
+        return open_set_score(cycle_probabilities)
+    if calibration.score == "fused":
+        return float(fuse(cycle_probabilities).max())
     log_p = np.log(np.clip(cycle_probabilities, 1e-12, 1.0)).mean(axis=0)
     return float(np.exp(log_p.max()))
-
-
-def _decision_score(calibration: OpenSetCalibration, fused: np.ndarray,
-                    cycle_probabilities: np.ndarray) -> float:
-    if calibration.score == "fused":
-        return float(fused.max())
-    return open_set_score(cycle_probabilities)
 
 
 def decide(model: GaitModel, cycle_probabilities: np.ndarray,
@@ -179,7 +198,7 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     if calibration is None:
         return Identification(MATCH, top, ranking, None, votes, cycle_probabilities,
                               "closed-set model (no open-set calibration): top suspect named")
-    score = _decision_score(calibration, scores, cycle_probabilities)
+    score = decision_score(calibration, cycle_probabilities)
     probability = calibration.probability(score)
     if score >= calibration.threshold:
         verdict, suspect = MATCH, top
@@ -227,26 +246,21 @@ def clip_open_set_scores(model: GaitModel, table: FeatureTable) -> dict[str, flo
 def _threshold_for_fpir(impostor_scores: np.ndarray, target_fpir: float) -> float:
     """Smallest threshold at which at most ``target_fpir`` of impostor scores reach it."""
     if impostor_scores.size == 0:
-        return 0.5
+        return 0.0
     ordered = np.sort(impostor_scores)[::-1]
     allowed = int(np.floor(target_fpir * ordered.size))
     if allowed >= ordered.size:
         return float(ordered[-1])
-    # Scores are probabilities: when impostor scores saturate at 1 (an overconfident network
-    # on a small enrolment), no threshold reaches the target; the threshold is then capped at
-    # 1 (only saturated clips are named) and the calibration records the FPIR it measured.
-    return float(min(np.nextafter(ordered[allowed], np.inf), 1.0))
+    return float(np.nextafter(ordered[allowed], np.inf))
 
 
-def _platt(scores: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
-    """Fit sigmoid(a * logit(score) + b) to 0/1 outcomes (logistic regression)."""
+def _platt(x: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
+    """Fit sigmoid(a * x + b) to 0/1 outcomes (logistic regression on log-odds scores)."""
     from sklearn.linear_model import LogisticRegression
 
     if correct.min() == correct.max():
         return 1.0, 0.0
-    p = np.clip(scores, 1e-6, 1 - 1e-6)
-    logit = np.log(p / (1 - p)).reshape(-1, 1)
-    fit = LogisticRegression(C=10.0).fit(logit, correct.astype(int))
+    fit = LogisticRegression(C=10.0).fit(x.reshape(-1, 1), correct.astype(int))
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 
 
@@ -314,6 +328,7 @@ def calibrate(
         n_impostor=int(imp_scores.size),
         measured_fpir=float(np.mean(imp_scores >= threshold)) if imp_scores.size else 0.0,
         measured_fnir=float(1 - accepted_right.mean()) if gen_scores.size else 0.0,
+        score=LOG_ODDS,
     )
 
 

@@ -89,9 +89,9 @@ def test_no_cycle_gives_insufficient_gait(trained: GaitModel) -> None:
 def test_decision_names_the_top_suspect_above_threshold(trained: GaitModel) -> None:
     from dataclasses import replace
 
-    calibration = {"threshold": 0.9, "target_fpir": 0.05, "platt_slope": 1.0,
+    calibration = {"threshold": 2.0, "target_fpir": 0.05, "platt_slope": 1.0,
                    "platt_intercept": 0.0, "n_genuine": 1, "n_impostor": 1,
-                   "measured_fpir": 0.0, "measured_fnir": 0.0}
+                   "measured_fpir": 0.0, "measured_fnir": 0.0, "score": "mean_log_odds"}
     trained = replace(trained, metadata={**trained.metadata, "open_set": calibration})
     n = len(trained.suspects)
     confident = np.full((3, n), 0.001)
@@ -140,3 +140,16 @@ def test_scaling_layer_standardises_per_direction(trained: GaitModel) -> None:
     x[0, len(trained.feature_names) + 1] = 1.0  # walking right
     z = np.asarray(keras.Model(trained.network.inputs, scaling.output)(x))
     np.testing.assert_allclose(z, 2.0, rtol=1e-3)
+
+
+def test_open_set_score_is_the_mean_log_odds_and_does_not_saturate() -> None:
+    from gait.identify import open_set_score
+
+    p = np.array([[0.8, 0.15, 0.05], [0.9, 0.05, 0.05]])
+    expected = np.mean([np.log(0.8 / 0.2), np.log(0.9 / 0.1)])
+    assert open_set_score(p) == pytest.approx(expected)
+    # float32 softmax outputs that round to exactly 1 still order by confidence.
+    sure = np.array([[1.0, 1e-9, 1e-9]], dtype=np.float32)
+    surer = np.array([[1.0, 1e-12, 1e-12]], dtype=np.float32)
+    assert open_set_score(surer) > open_set_score(sure) > 15.0
+    assert np.isnan(open_set_score(np.zeros((0, 3))))
