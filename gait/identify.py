@@ -20,7 +20,7 @@ score into a calibrated probability that the named suspect is the person in the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -337,7 +337,7 @@ def train_identifier(
     settings: ModelSettings | None = None,
     target_fpir: float = DEFAULT_TARGET_FPIR,
     calibrate_open_set: bool = True,
-    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    on_epoch: Callable[[int, Mapping[str, float]], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> GaitModel:
     """Train the network on all of ``table`` and store the open-set calibration with it."""

@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from gait.store import Case, CaseStore, Clip
+from gait.store import Case, CaseStore, Clip, default_data_dir
 
 LOG = logging.getLogger("gait.dashboard")
 CASE_KEY = "case_id"
@@ -36,8 +36,6 @@ def _store(data_dir: str) -> CaseStore:
 
 def store() -> CaseStore:
     """The case store of this server (data directory from ``GAIT_DATA_DIR``, default ./data)."""
-    from gait.store import default_data_dir
-
     return _store(str(default_data_dir().resolve()))
 
 
