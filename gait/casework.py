@@ -50,6 +50,7 @@ from gait.store import (
     IdentificationRecord,
     ModelRecord,
     StoreError,
+    one_line,
 )
 
 if TYPE_CHECKING:
@@ -270,10 +271,6 @@ def _clip_frame(store: CaseStore, clip: Clip, subject: str, view: str | None = N
 # --------------------------------------------------------------------------------------------
 # Adding clips
 # --------------------------------------------------------------------------------------------
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
 def _check_view_direction(view: str, direction: str) -> None:
     if view not in VIEWS:
         raise StoreError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
@@ -283,7 +280,7 @@ def _check_view_direction(view: str, direction: str) -> None:
 
 
 def _refused(reason: str, quality: QualityCard | None = None) -> ClipReport:
-    reason = _one_line(reason)
+    reason = one_line(reason)
     return ClipReport(None, quality or QualityCard.refused(reason), reason)
 
 
@@ -321,7 +318,7 @@ def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: 
     if suspect_id is not None and store.suspect(suspect_id).case_id != case_id:
         raise StoreError(f"suspect #{suspect_id} belongs to another case")
     source = Path(source_path)
-    original_name = _one_line(original_name) or source.name
+    original_name = one_line(original_name) or source.name
     suffix = Path(original_name).suffix.lower() or source.suffix.lower()
     if suffix not in VIDEO_EXTENSIONS:
         return _refused(f"{original_name}: not a supported video type (use "
@@ -355,7 +352,7 @@ def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: 
     try:
         sequence = cache.get_or_extract(blob, progress=progress, overlay=True)
     except (VideoError, PoseError, OverlayError, KeypointFormatError) as exc:
-        reason = _one_line(str(exc).replace(blob.name, original_name))
+        reason = one_line(str(exc).replace(blob.name, original_name))
         store.log("extraction failed", case_id, {"video_sha256": video_sha, "original_name":
                                                  original_name, "reason": reason}, actor)
         return _refused(reason if original_name in reason else f"{original_name}: {reason}")
@@ -507,7 +504,7 @@ def import_keypoint_folder(store: CaseStore, case_id: int, folder: str | Path, a
     try:
         records = read_manifest(folder)
     except KeypointFormatError as exc:
-        raise StoreError(_one_line(exc)) from exc
+        raise StoreError(one_line(exc)) from exc
     n_added = n_existing = 0
     refused: list[tuple[str, str]] = []
     created: list[str] = []
@@ -516,7 +513,7 @@ def import_keypoint_folder(store: CaseStore, case_id: int, folder: str | Path, a
             sequence = load_npz(record.file, clip_id=record.clip_id)
             keypoints_sha = store.put_blob(record.file)
         except (KeypointFormatError, StoreError) as exc:
-            refused.append((record.clip_id, _one_line(exc)))
+            refused.append((record.clip_id, one_line(exc)))
         else:
             if store.clip_for_keypoints(case_id, keypoints_sha) is not None:
                 n_existing += 1
@@ -757,7 +754,7 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
             table, settings, on_epoch=on_epoch,
             progress=None if progress is None else (lambda d, t: progress("calibration", d, t)))
     except ModelError as exc:
-        raise StoreError(_one_line(exc)) from exc
+        raise StoreError(one_line(exc)) from exc
     training_s = time.perf_counter() - started
     calibration = model.metadata.get("open_set")
     frame = table.frame
@@ -896,7 +893,7 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
     try:
         identification = identify_table(model, FeatureTable(clip.view, frame), reason)
     except ModelError as exc:
-        raise StoreError(_one_line(exc)) from exc
+        raise StoreError(one_line(exc)) from exc
     compared = identification.suspect or (identification.ranking[0][0]
                                           if identification.ranking else None)
     if compared is not None and len(frame):

@@ -110,25 +110,20 @@ class _Series:
             f"len{a}-{b}", lambda: np.linalg.norm(self.xyz[:, a, :2] - self.xyz[:, b, :2], axis=1)
         )
 
+    def _angle_from_down(self, key: str, horizontal: np.ndarray, a: int, b: int) -> np.ndarray:
+        return self.get(
+            f"{key}{a}-{b}",
+            lambda: np.degrees(np.arctan2(horizontal[:, b] - horizontal[:, a],
+                                          self.vertical[:, b] - self.vertical[:, a])),
+        )
+
     def sagittal_angle(self, a: int, b: int) -> np.ndarray:
         """Angle of the vector a->b from straight down, forward positive, degrees."""
-        return self.get(
-            f"sag{a}-{b}",
-            lambda: np.degrees(
-                np.arctan2(self.forward[:, b] - self.forward[:, a],
-                           self.vertical[:, b] - self.vertical[:, a])
-            ),
-        )
+        return self._angle_from_down("sag", self.forward, a, b)
 
     def frontal_angle(self, a: int, b: int) -> np.ndarray:
         """Angle of the vector a->b from straight down, towards the person's right, degrees."""
-        return self.get(
-            f"fro{a}-{b}",
-            lambda: np.degrees(
-                np.arctan2(self.lateral[:, b] - self.lateral[:, a],
-                           self.vertical[:, b] - self.vertical[:, a])
-            ),
-        )
+        return self._angle_from_down("fro", self.lateral, a, b)
 
     def line_tilt(self, a: int, b: int) -> np.ndarray:
         """Tilt of the line a->b from horizontal in the image plane, degrees."""

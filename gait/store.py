@@ -185,12 +185,13 @@ def sha256_path(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str
     return digest.hexdigest()
 
 
-def _one_line(text: str) -> str:
+def one_line(text: object) -> str:
+    """``text`` as one line: every run of whitespace (newlines included) becomes one space."""
     return " ".join(str(text).split())
 
 
 def _clean_name(name: str, what: str) -> str:
-    name = _one_line(name or "")
+    name = one_line(name or "")
     if not name:
         raise StoreError(f"the {what} needs a name")
     if len(name) > MAX_NAME_CHARS:
@@ -639,7 +640,7 @@ class CaseStore:
         """The case with this name, or ``None``."""
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM cases WHERE name = ?",
-                               (_one_line(name),)).fetchone()
+                               (one_line(name),)).fetchone()
         return None if row is None else self._case(row)
 
     def summary(self, case_id: int) -> CaseSummary:
@@ -742,7 +743,7 @@ class CaseStore:
         """The suspect of the case with this name, or ``None``."""
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM suspects WHERE case_id = ? AND name = ?",
-                               (case_id, _one_line(name))).fetchone()
+                               (case_id, one_line(name))).fetchone()
         return None if row is None else self._suspect(row)
 
     def photo(self, suspect: Suspect) -> bytes | None:
@@ -929,8 +930,8 @@ class CaseStore:
                     "n_frames, frames_with_person, mean_visibility, n_cycles, warnings_json, "
                     "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                     "?, ?, ?, ?, ?, ?, ?)",
-                    (case_id, suspect_id, role, _one_line(original_name) or "clip", view,
-                     direction, _one_line(condition) or "normal", source, video_sha256,
+                    (case_id, suspect_id, role, one_line(original_name) or "clip", view,
+                     direction, one_line(condition) or "normal", source, video_sha256,
                      keypoints_sha256, overlay_sha256, float(sequence.fps), width, height,
                      float(sequence.duration_s), int(sequence.n_frames),
                      int(sequence.detected.sum()), float(mean_visibility), int(n_cycles),

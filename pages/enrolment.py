@@ -105,7 +105,7 @@ with clips_tab:
     if not clips:
         st.info("No clip enrolled yet.", icon=":material/info:")
     else:
-        names = common.suspect_names(case.case_id)
+        names = store.suspect_names(case.case_id)
         st.dataframe(pd.DataFrame([{
             "clip": c.clip_id, "suspect": names.get(c.suspect_id, ""), "view": c.view,
             "direction": c.direction, "condition": c.condition, "source": c.source,

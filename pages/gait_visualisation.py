@@ -5,7 +5,6 @@ import streamlit as st
 
 from gait import casework, plots
 from gait import landmarks as lm
-from gait.cycles import analyse_gait
 from gait.parameters import CATALOGUE
 from ui import common
 
@@ -13,13 +12,6 @@ st.title("Gait visualisation")
 case = common.case_picker()
 store = common.store()
 PARAMETERS = {p.name: p for p in CATALOGUE}
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def clip_analysis(keypoints_sha256: str, view: str, clip_id: int):
-    """Keypoints and gait analysis of a stored clip (keyed by content, so never recomputed)."""
-    sequence = store.keypoints(store.clip(clip_id))
-    return sequence, analyse_gait(sequence, view)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -43,7 +35,7 @@ def csv_button(frame: pd.DataFrame, label: str, file_name: str, key: str) -> Non
 
 
 clip_tab, compare_tab, profile_tab = st.tabs(["One clip", "Compare suspects", "Suspect profile"])
-names = common.suspect_names(case.case_id)
+names = store.suspect_names(case.case_id)
 
 with clip_tab:
     clips = store.clips(case.case_id)
@@ -53,7 +45,8 @@ with clip_tab:
     else:
         clip = st.selectbox("Clip", clips, format_func=lambda c: common.clip_label(c, names))
         with common.guard("Analysing the clip"):
-            sequence, analysis = clip_analysis(clip.keypoints_sha256, clip.view, clip.clip_id)
+            sequence = store.keypoints(clip)
+            analysis = casework.clip_analysis(store, clip)
             video_col, info_col = st.columns([3, 2])
             with video_col:
                 common.show_video(store.overlay_path(clip),

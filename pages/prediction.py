@@ -85,7 +85,7 @@ if outcome is not None and outcome.record.case_id == case.case_id:
             st.plotly_chart(plots.ranking_figure(result.ranking), key="ranking")
         with photo_col:
             named = result.suspect or result.ranking[0][0]
-            suspect = next((s for s in store.suspects(case.case_id) if s.name == named), None)
+            suspect = store.suspect_by_name(case.case_id, named)
             image = store.photo(suspect) if suspect else None
             if image:
                 st.image(image, caption=named, width=180)

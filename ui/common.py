@@ -19,6 +19,7 @@ from typing import Any
 import streamlit as st
 
 from gait.store import Case, CaseStore, Clip, default_data_dir
+from gait.store import one_line as store_one_line
 
 LOG = logging.getLogger("gait.dashboard")
 CASE_KEY = "case_id"
@@ -69,7 +70,7 @@ def guard(action: str = "") -> Iterator[None]:
 
 def one_line(error: BaseException) -> str:
     """The error's message on one line (at most 400 characters)."""
-    text = " ".join(str(error).split()) or type(error).__name__
+    text = store_one_line(str(error)) or type(error).__name__
     return text if len(text) <= 400 else text[:397] + "..."
 
 
@@ -165,11 +166,6 @@ def show_video(path: Path | None, missing: str = "No overlay video for this clip
         st.video(str(path))
     else:
         st.caption(missing)
-
-
-def suspect_names(case_id: int) -> dict[int, str]:
-    """suspect_id -> name for the case."""
-    return {s.suspect_id: s.name for s in store().suspects(case_id)}
 
 
 def show_quality(card: Any) -> None:
