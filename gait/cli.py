@@ -177,7 +177,7 @@ def _load_model(path: str) -> Any:
     if model.view not in VIEWS:
         raise UserError(f"{path}: the model's view is {model.view!r}, not one of {VIEWS}")
     n_inputs = getattr(model.network, "input_shape", (None,))[-1]
-    n_outputs = getattr(model.network, "output_shape", (None,))[-1]
+    n_outputs = model.n_suspect_outputs
     names, impute = len(model.feature_names), len(model.impute_values)
     expected = getattr(model, "n_inputs", names)  # features (+ one-hot direction columns)
     if (n_inputs is not None and n_inputs != expected) or names != impute:

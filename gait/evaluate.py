@@ -24,12 +24,13 @@ import pandas as pd
 
 from gait.features import FeatureTable
 from gait.identify import (
-    clip_cycle_probabilities,
+    clip_outputs,
     decision_score,
     fuse,
     open_set_calibration,
     open_set_score,
     train_identifier,
+    verification_score,
 )
 from gait.model import GaitModel, ModelSettings, train_network
 
@@ -46,14 +47,16 @@ def _rank_of(scores: np.ndarray, suspects: list[str], truth: str) -> int | None:
 
 def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
     """One row per clip of ``table`` (failed clips included) with rank, top suspect, score."""
-    probabilities = clip_cycle_probabilities(model, table) if len(table.frame) else {}
-    scores = {c: fuse(p) for c, p in probabilities.items()}
+    outputs = clip_outputs(model, table) if len(table.frame) else {}
+    scores = {c: fuse(p) for c, (p, _) in outputs.items()}
     calibration = open_set_calibration(model)
 
-    def score_of(cycle_probabilities: np.ndarray) -> float:
-        if calibration is None:
-            return open_set_score(cycle_probabilities)
-        return decision_score(calibration, cycle_probabilities)
+    def score_of(cycle_probabilities: np.ndarray, similarity: np.ndarray | None) -> float:
+        if calibration is not None:
+            return decision_score(calibration, cycle_probabilities, similarity)
+        if similarity is not None:
+            return verification_score(cycle_probabilities, similarity)
+        return open_set_score(cycle_probabilities)
 
     rows = []
     for clip in table.clips.itertuples(index=False):
@@ -66,7 +69,7 @@ def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
             "enrolled": clip.subject in model.suspects,
             "top": None if s is None else model.suspects[int(np.argmax(s))],
             "top_score": np.nan if s is None else float(np.max(s)),
-            "open_set_score": np.nan if s is None else score_of(probabilities[clip.clip_id]),
+            "open_set_score": np.nan if s is None else score_of(*outputs[clip.clip_id]),
             "rank": rank,
             "n_cycles": clip.n_cycles,
         })

@@ -4,15 +4,15 @@ Fusion: the clip's score for each suspect is the softmax of the mean per-cycle
 log-probability (a product of per-cycle likelihoods, tempered by the number of cycles), so a
 clip with many consistent cycles is more decisive than a single cycle.
 
-Open-set decision: the top suspect is named ("match") only when the clip's *open-set score*
-reaches a threshold calibrated on the enrolment data, where models are trained with some
+Open-set decision: the top-ranked suspect is named ("match") only when the clip's *open-set
+score* reaches a threshold calibrated on the enrolment data, where models are trained with some
 suspects held out entirely; their clips are impostors, and held-out clips of the others are
-genuine. The open-set score is the mean over the clip's cycles of the top suspect's per-cycle
-log-odds, log p_top - log(sum of the other suspects' p): an absolute measure of fit that,
-unlike a probability, does not saturate at 1 in float32 when a network is very confident
-(the others' small probabilities keep their precision). The fused ranking scores are relative
-(they sum to 1 over the suspects and sharpen with every cycle), so an impostor who resembles
-one suspect more than the others gets a fused score near 1 as well as a true match does.
+genuine. The fused ranking scores are relative (they sum to 1 over the suspects), so an
+impostor who resembles one suspect more than the others gets a fused score near 1 as well as
+a true match does. The open-set score is therefore absolute: the cosine similarity between the
+clip and the top suspect's template in the network's whitened hidden space
+(:mod:`gait.verification`, score kind ``"whitened_cosine"``). Models saved before that used
+the mean per-cycle log-odds of the top suspect (``"mean_log_odds"``), which still works.
 The threshold is set for a target false-positive identification rate (FPIR, the share of
 impostor clips that would be wrongly named), and a logistic (Platt) map turns the open-set
 score into a calibrated probability that the named suspect is the person in the clip.
@@ -28,6 +28,7 @@ import numpy as np
 
 from gait.features import FeatureTable
 from gait.model import GaitModel, ModelSettings, train_network, with_settings
+from gait.verification import similarities
 
 MATCH = "match"
 NO_MATCH = "none of these suspects"
@@ -35,6 +36,7 @@ INSUFFICIENT = "insufficient gait"
 
 DEFAULT_TARGET_FPIR = 0.05
 LOG_ODDS = "mean_log_odds"
+COSINE = "whitened_cosine"
 _TINY = 1e-30
 
 
@@ -51,9 +53,10 @@ class OpenSetCalibration:
     platt_slope, platt_intercept : float
         Calibrated probability = sigmoid(slope * x + intercept), x the score's log-odds.
     score : str
-        The clip score the threshold applies to: ``"mean_log_odds"`` (see
-        :func:`open_set_score`); older models: ``"geometric_mean_probability"`` or
-        ``"fused"`` (the top fused score), both probabilities.
+        The clip score the threshold applies to: ``"whitened_cosine"`` (see
+        :func:`verification_score`); older models: ``"mean_log_odds"`` (see
+        :func:`open_set_score`), ``"geometric_mean_probability"`` or ``"fused"`` (the top
+        fused score), both probabilities.
     n_genuine, n_impostor : int
         Calibration clips of enrolled / held-out suspects.
     measured_fpir, measured_fnir : float
@@ -72,7 +75,7 @@ class OpenSetCalibration:
 
     def probability(self, score: float) -> float:
         """Calibrated probability that the named suspect is the person in the clip."""
-        z = self.platt_slope * _log_odds_of(self.score, score) + self.platt_intercept
+        z = self.platt_slope * _platt_input(self.score, score) + self.platt_intercept
         return float(1.0 / (1.0 + np.exp(-z)))
 
     def to_dict(self) -> dict[str, float | int]:
@@ -80,9 +83,10 @@ class OpenSetCalibration:
         return dict(self.__dict__)
 
 
-def _log_odds_of(kind: str, score: float) -> float:
-    """The Platt input of a score: itself for log-odds scores, logit(p) for probabilities."""
-    if kind == LOG_ODDS:
+def _platt_input(kind: str, score: float) -> float:
+    """The Platt input of a score: itself for cosines and log-odds, logit(p) for
+    probabilities."""
+    if kind in (COSINE, LOG_ODDS):
         return float(score)
     p = min(max(score, 1e-6), 1 - 1e-6)
     return float(np.log(p / (1 - p)))
@@ -173,8 +177,35 @@ def open_set_score(cycle_probabilities: np.ndarray) -> float:
     return float(log_odds.mean())
 
 
-def decision_score(calibration: OpenSetCalibration, cycle_probabilities: np.ndarray) -> float:
-    """The clip score ``calibration``'s threshold applies to (older models: probabilities)."""
+def verification_score(cycle_probabilities: np.ndarray, similarity: np.ndarray) -> float:
+    """Whitened cosine similarity of a clip to its top-ranked suspect.
+
+    Parameters
+    ----------
+    cycle_probabilities : ndarray, shape (n_cycles, n_suspects)
+    similarity : ndarray, shape (n_suspects,)
+        The clip's similarity to every suspect (:func:`gait.verification.similarities`).
+
+    Returns
+    -------
+    float
+        In [-1, 1]; NaN without a cycle.
+    """
+    if cycle_probabilities.shape[0] == 0:
+        return float("nan")
+    return float(similarity[int(np.argmax(fuse(cycle_probabilities)))])
+
+
+def decision_score(calibration: OpenSetCalibration, cycle_probabilities: np.ndarray,
+                   similarity: np.ndarray | None = None) -> float:
+    """The clip score ``calibration``'s threshold applies to.
+
+    ``similarity`` (shape (n_suspects,)) is needed for the ``"whitened_cosine"`` kind.
+    """
+    if calibration.score == COSINE:
+        if similarity is None:
+            raise ValueError("this calibration needs the clip's similarities to the suspects")
+        return verification_score(cycle_probabilities, similarity)
     if calibration.score == LOG_ODDS:
         return open_set_score(cycle_probabilities)
     if calibration.score == "fused":
@@ -184,8 +215,20 @@ def decision_score(calibration: OpenSetCalibration, cycle_probabilities: np.ndar
 
 
 def decide(model: GaitModel, cycle_probabilities: np.ndarray,
-           insufficient_reason: str | None = None) -> Identification:
-    """Rank the suspects for one clip and take the open-set decision."""
+           insufficient_reason: str | None = None,
+           similarity: np.ndarray | None = None) -> Identification:
+    """Rank the suspects for one clip and take the open-set decision.
+
+    Parameters
+    ----------
+    model : GaitModel
+    cycle_probabilities : ndarray, shape (n_cycles, n_suspects)
+    insufficient_reason : str, optional
+        Why there is no cycle (used when ``cycle_probabilities`` is empty).
+    similarity : ndarray, shape (n_suspects,), optional
+        The clip's similarity to every suspect's template (needed by models calibrated on
+        ``"whitened_cosine"``; see :func:`clip_similarity`).
+    """
     if cycle_probabilities.shape[0] == 0:
         return Identification(INSUFFICIENT, None, [], None, [], cycle_probabilities,
                               insufficient_reason or "no complete gait cycle was found")
@@ -198,26 +241,37 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     if calibration is None:
         return Identification(MATCH, top, ranking, None, votes, cycle_probabilities,
                               "closed-set model (no open-set calibration): top suspect named")
-    score = decision_score(calibration, cycle_probabilities)
+    score = decision_score(calibration, cycle_probabilities, similarity)
     probability = calibration.probability(score)
+    measure = "similarity" if calibration.score == COSINE else "open-set score"
     if score >= calibration.threshold:
         verdict, suspect = MATCH, top
-        reason = (f"{top} fits with open-set score {score:.2f}, at or above the threshold "
+        reason = (f"{top} fits with {measure} {score:.2f}, at or above the threshold "
                   f"{calibration.threshold:.2f} (set for {calibration.target_fpir:.0%} false "
                   "matches)")
     else:
         verdict, suspect = NO_MATCH, None
-        reason = (f"the best suspect ({top}) fits with open-set score {score:.2f}, below the "
+        reason = (f"the best suspect ({top}) fits with {measure} {score:.2f}, below the "
                   f"threshold {calibration.threshold:.2f}: the walk matches none of the "
                   "suspects well enough")
     return Identification(verdict, suspect, ranking, probability, votes, cycle_probabilities,
                           reason, score)
 
 
+def clip_similarity(model: GaitModel, whitened: np.ndarray | None) -> np.ndarray | None:
+    """A clip's similarity to every suspect, shape (n_suspects,), from its whitened cycle
+    descriptions (:meth:`GaitModel.predict_outputs`); None for a model without templates."""
+    templates = model.templates
+    if whitened is None or templates is None:
+        return None
+    return similarities(whitened, templates)
+
+
 def identify_table(model: GaitModel, table: FeatureTable,
                    insufficient_reason: str | None = None) -> Identification:
     """Identify the person of a one-clip feature table."""
-    return decide(model, model.predict_cycles(model.features_from(table)), insufficient_reason)
+    probabilities, whitened = model.predict_outputs(model.features_from(table))
+    return decide(model, probabilities, insufficient_reason, clip_similarity(model, whitened))
 
 
 def open_set_calibration(model: GaitModel) -> OpenSetCalibration | None:
@@ -226,21 +280,27 @@ def open_set_calibration(model: GaitModel) -> OpenSetCalibration | None:
     return OpenSetCalibration(**data) if data else None
 
 
+def clip_outputs(model: GaitModel, table: FeatureTable
+                 ) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+    """Every clip of ``table``: clip_id -> (per-cycle probabilities, shape (n_cycles,
+    n_suspects); similarity to every suspect, shape (n_suspects,), or None)."""
+    probabilities, whitened = model.predict_outputs(model.features_from(table))
+    return {
+        str(clip_id): (probabilities[rows],
+                       None if whitened is None else clip_similarity(model, whitened[rows]))
+        for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items()
+    }
+
+
 def clip_scores(model: GaitModel, table: FeatureTable) -> dict[str, np.ndarray]:
     """Fused scores of every clip in ``table``: clip_id -> (n_suspects,)."""
-    return {clip_id: fuse(p) for clip_id, p in clip_cycle_probabilities(model, table).items()}
+    return {clip_id: fuse(p) for clip_id, (p, _) in clip_outputs(model, table).items()}
 
 
-def clip_cycle_probabilities(model: GaitModel, table: FeatureTable) -> dict[str, np.ndarray]:
-    """Per-cycle probabilities of every clip in ``table``: clip_id -> (n_cycles, n_suspects)."""
-    probabilities = model.predict_cycles(model.features_from(table))
-    return {str(clip_id): probabilities[rows]
-            for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items()}
-
-
-def clip_open_set_scores(model: GaitModel, table: FeatureTable) -> dict[str, float]:
-    """The open-set score (:func:`open_set_score`) of every clip in ``table``."""
-    return {c: open_set_score(p) for c, p in clip_cycle_probabilities(model, table).items()}
+def _require_score(probabilities: np.ndarray, similarity: np.ndarray | None) -> float:
+    if similarity is None:  # every network trained by this version has templates
+        raise ValueError("the network has no verification templates")
+    return verification_score(probabilities, similarity)
 
 
 def _threshold_for_fpir(impostor_scores: np.ndarray, target_fpir: float) -> float:
@@ -305,11 +365,12 @@ def calibrate(
                 probe_clips.add(unique[fold % len(unique)])
         is_probe = table.frame["clip_id"].isin(probe_clips).to_numpy()
         model = train_network(table.select(~is_impostor & ~is_probe), quick)
-        for clip_id, probs in clip_cycle_probabilities(model, table.select(is_probe)).items():
+        for clip_id, (probs, sim) in clip_outputs(model, table.select(is_probe)).items():
             truth = table.frame.loc[table.frame["clip_id"] == clip_id, "subject"].iloc[0]
             top = int(np.argmax(fuse(probs)))
-            genuine.append((open_set_score(probs), model.suspects[top] == truth))
-        impostor += list(clip_open_set_scores(model, table.select(is_impostor)).values())
+            genuine.append((_require_score(probs, sim), model.suspects[top] == truth))
+        impostor += [_require_score(probs, sim)
+                     for probs, sim in clip_outputs(model, table.select(is_impostor)).values()]
         if progress is not None:
             progress(fold + 1, n_folds)
     gen_scores = np.array([s for s, _ in genuine])
@@ -328,7 +389,7 @@ def calibrate(
         n_impostor=int(imp_scores.size),
         measured_fpir=float(np.mean(imp_scores >= threshold)) if imp_scores.size else 0.0,
         measured_fnir=float(1 - accepted_right.mean()) if gen_scores.size else 0.0,
-        score=LOG_ODDS,
+        score=COSINE,
     )
 
 

@@ -29,6 +29,13 @@ import numpy as np
 from gait import __version__
 from gait.features import AugmentSettings, FeatureTable, feature_names
 from gait.keypoints import atomic_write
+from gait.verification import (
+    VERIFICATION_LAYER,
+    fit_verifier,
+    hidden_model,
+    verification_layer,
+    with_verification,
+)
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -368,15 +375,50 @@ class GaitModel:
         ``x`` is :meth:`features_from`'s output; a matrix of the features alone (without the
         direction columns) is scaled with the pooled statistics.
         """
+        return self.predict_outputs(x)[0]
+
+    def predict_outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per-cycle suspect probabilities and whitened verification descriptions.
+
+        Returns
+        -------
+        probabilities : ndarray, shape (n_cycles, n_suspects)
+        whitened : ndarray, shape (n_cycles, n_dims), or None
+            See :mod:`gait.verification`; None for a model saved before it had them.
+        """
         if x.ndim == 2 and self.directions and x.shape[1] == len(self.feature_names):
             x = np.hstack([x, self.direction_columns(["unknown"] * x.shape[0])])
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
             raise ModelError(
                 f"expected {len(self.feature_names)} features per cycle, got shape {x.shape}"
             )
+        templates = self.templates
         if x.shape[0] == 0:
-            return np.empty((0, len(self.suspects)))
-        return np.asarray(self.network(x.astype(np.float32), training=False), dtype=np.float64)
+            return (np.empty((0, len(self.suspects))),
+                    None if templates is None else np.empty((0, templates.shape[1])))
+        out = self.network(x.astype(np.float32), training=False)
+        if isinstance(out, dict):
+            return (np.asarray(out["suspects"], dtype=np.float64),
+                    np.asarray(out["verification"], dtype=np.float64))
+        return np.asarray(out, dtype=np.float64), None
+
+    @property
+    def templates(self) -> np.ndarray | None:
+        """Suspect templates of the verification layer, shape (n_suspects, n_dims), or None
+        for a model saved before it had one."""
+        try:
+            layer = self.network.get_layer(VERIFICATION_LAYER)
+        except ValueError:
+            return None
+        return np.asarray(layer.templates.numpy(), dtype=np.float64)
+
+    @property
+    def n_suspect_outputs(self) -> int | None:
+        """Width of the network's suspect-probability output (None if unknown)."""
+        try:
+            return int(self.network.get_layer("suspects").output.shape[-1])
+        except (ValueError, AttributeError, TypeError):
+            return None
 
     def save(self, path: str | os.PathLike[str]) -> tuple[Path, Path]:
         """Write ``PATH.keras`` and ``PATH.json`` (atomically); return both paths."""
@@ -419,7 +461,8 @@ class GaitModel:
             raise ModelError(f"{json_path}: not a readable model metadata file") from exc
         if meta.get("format") != MODEL_FORMAT:
             raise ModelError(f"{json_path}: unknown model format {meta.get('format')!r}")
-        direction_scaling_layer()  # registers the custom layer before loading
+        direction_scaling_layer()  # registers the custom layers before loading
+        verification_layer()
         try:
             network = keras.saving.load_model(keras_path, compile=False, safe_mode=True)
         except Exception as exc:  # Keras raises many types for a broken archive
@@ -532,8 +575,14 @@ def train_network(
     started = time.perf_counter()
     history = trainer.fit(train_data, validation_data=validation, epochs=settings.max_epochs,
                           shuffle=False, verbose=0, callbacks=callbacks)  # shuffled above
+    # Verification (gait.verification): whitening and templates from the real training
+    # cycles (all of them, augmented copies left out).
+    n_real = len(table.frame)
+    hidden = hidden_model(network, settings.n_members, len(settings.hidden_units))
+    verifier = fit_verifier(np.asarray(hidden(x[:n_real], training=False)), y[:n_real],
+                            len(suspects))
     return GaitModel(
-        network=network,
+        network=with_verification(network, hidden, verifier),
         view=table.view,
         suspects=suspects,
         feature_names=names,

@@ -61,10 +61,11 @@ def test_save_load_round_trip_predicts_identically(trained: GaitModel, tmp_path:
     assert keras_path.suffix == ".keras" and json_path.suffix == ".json"
     again = GaitModel.load(tmp_path / "side.keras")
     table = build_table(_clips(range(20, 21)), "side")
-    np.testing.assert_array_equal(
-        again.predict_cycles(again.features_from(table)),
-        trained.predict_cycles(trained.features_from(table)),
-    )
+    before = trained.predict_outputs(trained.features_from(table))
+    after = again.predict_outputs(again.features_from(table))
+    np.testing.assert_array_equal(after[0], before[0])
+    np.testing.assert_array_equal(after[1], before[1])
+    np.testing.assert_array_equal(again.templates, trained.templates)
     assert again.metadata["open_set"] == trained.metadata["open_set"]
 
 
@@ -101,6 +102,24 @@ def test_decision_names_the_top_suspect_above_threshold(trained: GaitModel) -> N
     assert result.calibrated_probability == pytest.approx(confident[0, 0], rel=1e-3)
     flat = decide(trained, np.full((3, n), 1.0 / n))
     assert flat.verdict != MATCH and flat.suspect is None
+
+
+def test_open_set_uses_the_whitened_cosine_to_the_top_suspect(trained: GaitModel) -> None:
+    from gait.identify import COSINE, clip_similarity, open_set_calibration
+
+    calibration = open_set_calibration(trained)
+    assert calibration is not None and calibration.score == COSINE
+    assert -1.0 <= calibration.threshold <= 1.0
+    table = build_table(_clips(range(10, 11)), "side")
+    own = table.select(table.frame["subject"] == "bob")
+    probabilities, whitened = trained.predict_outputs(trained.features_from(own))
+    similarity = clip_similarity(trained, whitened)
+    assert similarity is not None and similarity.shape == (len(trained.suspects),)
+    assert trained.suspects[int(np.argmax(similarity))] == "bob"
+    result = identify_table(trained, own)
+    assert result.open_set_score == pytest.approx(similarity[trained.suspects.index("bob")])
+    with pytest.raises(ValueError, match="similarities"):
+        decide(trained, probabilities)  # a cosine calibration needs the similarities
 
 
 def test_missing_model_files(tmp_path: Path) -> None:
