@@ -701,8 +701,8 @@ def _natural(text: str) -> tuple[int, int, str]:
 def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility: bool = True,
                      on_epoch: Callable[[int, Mapping[str, float]], None] | None = None,
                      progress: TrainingProgress | None = None, actor: str = "",
-                     evaluate: bool = True, *, settings: ModelSettings | None = None
-                     ) -> ModelRecord:
+                     evaluate: bool = True, *, settings: ModelSettings | None = None,
+                     target_fpir: float | None = None) -> ModelRecord:
     """Train, evaluate and store a model for one view of a case.
 
     Parameters
@@ -723,6 +723,9 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
         Run the leave-one-clip-per-suspect-out evaluation (up to 6 folds).
     settings : ModelSettings, optional
         Network settings (``with_visibility`` overrides its field).
+    target_fpir : float, optional
+        Open-set calibration: the accepted share of people who are not suspects that would be
+        named as one, in (0, 1); default :data:`gait.identify.DEFAULT_TARGET_FPIR`.
 
     Returns
     -------
@@ -737,11 +740,16 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
     Raises
     ------
     StoreError
-        If fewer than two suspects have usable clips in that view.
+        If fewer than two suspects have usable clips in that view, or ``target_fpir`` is not
+        a rate.
     """
-    from gait.identify import train_identifier
+    from gait.identify import DEFAULT_TARGET_FPIR, train_identifier
     from gait.model import ModelError, ModelSettings
 
+    target_fpir = DEFAULT_TARGET_FPIR if target_fpir is None else float(target_fpir)
+    if not 0 < target_fpir < 1:
+        raise StoreError(f"the accepted false-match rate must be between 0 and 1, not "
+                         f"{target_fpir}")
     table = case_table(store, case_id, view)
     if len(table.subjects) < 2:
         raise StoreError(
@@ -751,7 +759,7 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
     started = time.perf_counter()
     try:
         model = train_identifier(
-            table, settings, on_epoch=on_epoch,
+            table, settings, target_fpir, on_epoch=on_epoch,
             progress=None if progress is None else (lambda d, t: progress("calibration", d, t)))
     except ModelError as exc:
         raise StoreError(one_line(exc)) from exc

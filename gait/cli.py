@@ -240,6 +240,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rate(text: str) -> float:
+    """An argparse type: a rate strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate between 0 and 1")
+    return value
+
+
 def _settings(args: argparse.Namespace) -> Any:
     from gait.model import ModelSettings
 
@@ -305,7 +316,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if enrol.frame.empty:
         raise UserError(f"{args.enrol}: no {args.view}-view clip with a gait cycle")
     if args.probe:
-        report = evaluate_probe(enrol, load_table(args.probe, args.view), _settings(args))
+        report = evaluate_probe(enrol, load_table(args.probe, args.view), _settings(args),
+                                target_fpir=args.target_fpir)
     else:
         report = evaluate_folds(enrol, _settings(args),
                                 progress=_progress_printer("folds") if not args.quiet else None)
@@ -387,13 +399,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(visibility=False)
         p.add_argument("--seed", type=int, default=42)
 
+    def target_fpir_option(p: argparse.ArgumentParser) -> None:
+        from gait.identify import DEFAULT_TARGET_FPIR
+
+        p.add_argument("--target-fpir", type=_rate, default=DEFAULT_TARGET_FPIR,
+                       help="open-set calibration: wanted share of people who are not suspects "
+                            f"named as one (default {DEFAULT_TARGET_FPIR})")
+
     p = add("train", "Train a per-view identification model on a keypoint data set.",
             "python -m gait train --data ../shared/data/keypoints/enrol --view side "
             "--out models/side")
     p.add_argument("--data", required=True, help="keypoint data set folder")
     p.add_argument("--out", required=True, help="model path (writes OUT.keras and OUT.json)")
-    p.add_argument("--target-fpir", type=float, default=0.05,
-                   help="open-set target false-positive identification rate (default 0.05)")
+    target_fpir_option(p)
     model_options(p)
     p.set_defaults(func=cmd_train)
 
@@ -411,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--probe")
     p.add_argument("--json", default="-", help="report file (default: stdout)")
     p.add_argument("--quiet", action="store_true")
+    target_fpir_option(p)
     model_options(p)
     p.set_defaults(func=cmd_evaluate)
 

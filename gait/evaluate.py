@@ -24,6 +24,7 @@ import pandas as pd
 
 from gait.features import FeatureTable
 from gait.identify import (
+    DEFAULT_TARGET_FPIR,
     clip_outputs,
     decision_score,
     fuse,
@@ -198,11 +199,13 @@ def evaluate_probe(
     probe: FeatureTable,
     settings: ModelSettings | None = None,
     model: GaitModel | None = None,
+    target_fpir: float = DEFAULT_TARGET_FPIR,
 ) -> dict[str, Any]:
-    """Enrol on ``enrol`` (or use ``model``), identify every clip of ``probe``."""
+    """Enrol on ``enrol`` (or use ``model``, else train one calibrated for ``target_fpir``),
+    identify every clip of ``probe``."""
     started = time.perf_counter()
     settings = settings or ModelSettings()
-    model = model or train_identifier(enrol, settings)
+    model = model or train_identifier(enrol, settings, target_fpir)
     results = _with_reasons(_clip_results(model, probe), probe)
     c, t = _cycle_correct(model, probe)
     report: dict[str, Any] = {

@@ -198,7 +198,9 @@ def _symmetry_pct(left: float, right: float) -> float:
 # ---------------------------------------------------------------------------------------------
 # The catalogue. Each entry pairs the Parameter with the function computing it on a cycle.
 
-Compute = Callable[[_Cycle], float]
+# Called with one cycle. Typed with ``...`` because the catalogue's lambdas bind loop variables
+# as default arguments, which a Callable[[_Cycle], float] context cannot express.
+Compute = Callable[..., float]
 _ENTRIES: list[tuple[Parameter, Compute]] = []
 
 
@@ -661,7 +663,7 @@ def _wave_block(c: _Cycle) -> dict[str, float]:
 
 # Parameters whose landmarks depend on the cycle (ipsilateral / contralateral limbs): the
 # visibility score uses the landmarks of the limb actually described.
-_CYCLE_LANDMARKS: dict[str, Callable[[GaitCycle], tuple[int, ...]]] = {}
+_CYCLE_LANDMARKS: dict[str, Callable[..., tuple[int, ...]]] = {}  # called with a GaitCycle
 
 
 def _wave_visibility_landmarks(channel: str) -> tuple[int, ...]:

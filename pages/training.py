@@ -4,8 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from gait import casework, plots
+from gait.identify import DEFAULT_TARGET_FPIR
 from gait.model import ModelSettings
 from ui import common
+
+FALSE_MATCH_RATES = [0.01, 0.02, 0.05, 0.1, 0.2]
 
 st.title("Training")
 case = common.case_picker()
@@ -21,6 +24,12 @@ with_visibility = right.toggle(
     "Also use visibility scores as features", value=False,
     help="Adds each parameter's landmark visibility to its value. Off by default: visibility "
          "describes the recording more than the walker and costs accuracy across sessions.")
+target_fpir = st.select_slider(
+    "Accepted false-match rate", options=FALSE_MATCH_RATES, value=DEFAULT_TARGET_FPIR,
+    format_func=lambda rate: f"{rate:.0%}",
+    help="The share of people who are NOT suspects that the model may still name as one, "
+         "measured on held-out suspects of this case when the open-set threshold is set. "
+         "Lower: fewer wrong names, more true suspects missed.")
 clips = store.clips(case.case_id, view=view, role="enrolment")
 n_suspects = len({c.suspect_id for c in clips})
 st.caption(f"{len(clips)} enrolled {view} clips of {n_suspects} suspects.")
@@ -50,7 +59,7 @@ if st.button("Train and evaluate", type="primary", icon=":material/model_trainin
     with common.guard("Training"):
         record = casework.train_case_model(store, case.case_id, view, with_visibility,
                                            on_epoch=on_epoch, progress=on_progress,
-                                           actor=common.actor())
+                                           actor=common.actor(), target_fpir=target_fpir)
         epoch_bar.progress(1.0, text=f"Training done: model #{record.model_id}")
         chart.plotly_chart(plots.training_figure(history), key="live-final")
         st.session_state["trained_model_id"] = record.model_id
@@ -65,9 +74,12 @@ st.subheader("Models")
 st.dataframe(pd.DataFrame([{
     "model": m.model_id, "view": m.view, "visibility features": m.with_visibility,
     "suspects": len(m.suspects), "6-fold clip rank-1": m.metrics.get("clip_rank1"),
-    "open-set threshold": m.metrics.get("open_set_threshold"), "trained": m.created_at,
+    "open-set threshold": m.metrics.get("open_set_threshold"),
+    "false-match rate": (m.metrics.get("open_set") or {}).get("target_fpir"),
+    "trained": m.created_at,
 } for m in reversed(models)]), hide_index=True,
-    column_config={"6-fold clip rank-1": st.column_config.NumberColumn(format="percent")})
+    column_config={"6-fold clip rank-1": st.column_config.NumberColumn(format="percent"),
+                   "false-match rate": st.column_config.NumberColumn(format="percent")})
 
 ids = [m.model_id for m in models]
 default = st.session_state.get("trained_model_id", ids[-1])
@@ -79,8 +91,13 @@ cols = st.columns(4)
 rank1 = metrics.get("clip_rank1")
 cols[0].metric("6-fold clip rank-1", "n/a" if rank1 is None else f"{rank1:.1%}")
 threshold = metrics.get("open_set_threshold")
+calibration = metrics.get("open_set") or {}
 cols[1].metric("Open-set threshold", "n/a" if threshold is None else f"{threshold:.3f}",
-               help=metrics.get("open_set_note"))
+               help=metrics.get("open_set_note") or (
+                   "The top suspect is named only when the evidence's open-set score "
+                   f"({calibration.get('score', 'score').replace('_', ' ')}) reaches this "
+                   f"value; set for {calibration.get('target_fpir', 0):.0%} false matches on "
+                   "held-out suspects."))
 cols[2].metric("Training cycles", metrics.get("n_cycles", "n/a"))
 seconds = metrics.get(casework.METRIC_TRAINING_S)
 cols[3].metric("Training time", "n/a" if seconds is None else f"{seconds:.0f} s")

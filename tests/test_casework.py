@@ -305,6 +305,8 @@ def test_training_needs_two_suspects(tmp_path: Path) -> None:
     case = store.create_case("Empty")
     with pytest.raises(StoreError, match="at least two suspects"):
         train_case_model(store, case.case_id, "side")
+    with pytest.raises(StoreError, match="between 0 and 1"):
+        train_case_model(store, case.case_id, "side", target_fpir=1.5)
 
 
 def test_enrolment_without_a_gait_cycle_is_refused(tmp_path: Path) -> None:

@@ -41,6 +41,18 @@ def test_bad_keypoint_file_and_missing_model(
     assert "manifest.csv" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("rate", ["0", "1", "1.5", "-0.1", "five"])
+def test_target_fpir_must_be_a_rate(rate: str, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "m"), "--view", "side",
+              "--target-fpir", rate])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "not a rate between 0 and 1" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())
+
+
 def test_catalogue_document_is_up_to_date() -> None:
     from gait.parameters import catalogue_markdown
 

@@ -131,11 +131,17 @@ def test_enrolment_import_of_a_missing_folder_is_a_message(demo: int, tmp_path: 
 def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[Path, int]
                                                   ) -> None:
     app = _page("pages/training.py", demo)
+    next(s for s in app.select_slider if s.label == "Accepted false-match rate").set_value(
+        0.1).run()
     next(b for b in app.button if b.label == "Train and evaluate").click().run()
     _no_exception(app)
     assert not app.error, [e.value for e in app.error]
     assert any("saved" in s.value for s in app.success)
     assert any(m.label == "6-fold clip rank-1" for m in app.metric)
+    from gait.store import CaseStore
+
+    (model,) = CaseStore(demo_store[0]).models(demo)
+    assert model.metrics["open_set"]["target_fpir"] == 0.1
 
     app = _page("pages/prediction.py", demo)
     next(r for r in app.radio if r.label == "Evidence").set_value(
@@ -148,8 +154,6 @@ def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[
                 if a.value.startswith(("Match", "Insufficient"))]
     verdicts += [e.value for e in app.error if e.value.startswith("None of these")]
     assert len(verdicts) == 1
-    from gait.store import CaseStore
-
     assert CaseStore(demo_store[0]).identifications(demo)
 
 
