@@ -122,6 +122,31 @@ def test_open_set_uses_the_whitened_cosine_to_the_top_suspect(trained: GaitModel
         decide(trained, probabilities)  # a cosine calibration needs the similarities
 
 
+def test_a_model_saved_before_verification_still_identifies(trained: GaitModel,
+                                                             tmp_path: Path) -> None:
+    """Models saved without the verification output keep their log-odds open-set score."""
+    from dataclasses import replace
+
+    import keras
+
+    from gait.identify import open_set_score
+
+    plain = keras.Model(trained.network.input, trained.network.get_layer("suspects").output)
+    calibration = {**trained.metadata["open_set"], "score": "mean_log_odds", "threshold": 2.0}
+    old = replace(trained, network=plain, metadata={**trained.metadata, "open_set": calibration})
+    old.save(tmp_path / "old")
+    old = GaitModel.load(tmp_path / "old")
+    table = build_table(_clips(range(10, 11)), "side")
+    own = table.select(table.frame["subject"] == "cat")
+    probabilities, whitened = old.predict_outputs(old.features_from(own))
+    assert whitened is None and old.templates is None
+    np.testing.assert_allclose(probabilities, trained.predict_cycles(trained.features_from(own)),
+                               rtol=1e-6)
+    result = identify_table(old, own)
+    assert result.open_set_score == pytest.approx(open_set_score(probabilities))
+    assert result.ranking[0][0] == "cat"
+
+
 def test_missing_model_files(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="needs both"):
         GaitModel.load(tmp_path / "nothing")
