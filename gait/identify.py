@@ -287,7 +287,7 @@ def clip_outputs(model: GaitModel, table: FeatureTable
     probabilities, whitened = model.predict_outputs(model.features_from(table))
     return {
         str(clip_id): (probabilities[rows],
-                       None if whitened is None else clip_similarity(model, whitened[rows]))
+                       clip_similarity(model, None if whitened is None else whitened[rows]))
         for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items()
     }
 
