@@ -251,7 +251,7 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
                   "matches)")
     else:
         verdict, suspect = NO_MATCH, None
-        reason = (f"the best suspect ({top}) fits with {measure} {score:.2f}, below the "
+        reason = (f"The best suspect ({top}) fits with {measure} {score:.2f}, below the "
                   f"threshold {calibration.threshold:.2f}: the walk matches none of the "
                   "suspects well enough")
     return Identification(verdict, suspect, ranking, probability, votes, cycle_probabilities,
