@@ -404,8 +404,8 @@ class GaitModel:
             raise ModelError(
                 f"expected {len(self.feature_names)} features per cycle, got shape {x.shape}"
             )
-        templates = self.templates
         if x.shape[0] == 0:
+            templates = self.templates
             return (np.empty((0, len(self.suspects))),
                     None if templates is None else np.empty((0, templates.shape[1])))
         out = self.network(x.astype(np.float32), training=False)
@@ -414,10 +414,10 @@ class GaitModel:
                     np.asarray(out["verification"], dtype=np.float64))
         return np.asarray(out, dtype=np.float64), None
 
-    @property
+    @functools.cached_property
     def templates(self) -> np.ndarray | None:
         """Suspect templates of the verification layer, shape (n_suspects, n_dims), or None
-        for a model saved before it had one."""
+        for a model saved before it had one (read once: the network is never changed)."""
         try:
             layer = self.network.get_layer(VERIFICATION_LAYER)
         except ValueError:

@@ -53,6 +53,15 @@ def test_target_fpir_must_be_a_rate(rate: str, tmp_path: Path,
     assert not list(tmp_path.iterdir())
 
 
+def test_target_fpir_default_in_the_help_is_the_engine_default(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from gait.identify import DEFAULT_TARGET_FPIR
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert f"(default {DEFAULT_TARGET_FPIR})" in " ".join(capsys.readouterr().out.split())
+
+
 def test_catalogue_document_is_up_to_date() -> None:
     from gait.parameters import catalogue_markdown
 
