@@ -6,7 +6,9 @@
 * ``probe``: enrol on all of a data set, identify every clip of a probe data set. Probe clips
   of subjects who are not enrolled in the view are impostors for the open-set figures.
 
-Clips without a gait cycle count as wrong and are listed in ``failed_clips``.
+Clips without a gait cycle count as wrong and are listed in ``failed_clips``; ``clips`` gives
+every clip's outcome (top suspect, rank of the true one, open-set score and, for a calibrated
+model, whether the top suspect is named).
 Open-set figures follow ISO/IEC 19795-1: FPIR is the share of impostor clips that name a
 suspect, FNIR the share of genuine clips that do not name the right suspect, DIR = 1 - FNIR,
 and EER the rate where FPIR equals FNIR as the threshold varies.
@@ -145,7 +147,25 @@ def _summary(results: pd.DataFrame, correct: int, total: int) -> dict[str, Any]:
         "failed_clips": [
             {"clip_id": r.clip_id, "reason": r.reason} for r in failed.itertuples(index=False)
         ],
+        "clips": _clip_records(results),
     }
+
+
+def _clip_records(results: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per-clip outcomes for the JSON report (None where a clip has no cycle)."""
+    records = []
+    for r in results.itertuples(index=False):
+        records.append({
+            "clip_id": r.clip_id,
+            "subject": r.subject,
+            "condition": r.condition,
+            "enrolled": bool(r.enrolled),
+            "n_cycles": int(r.n_cycles),
+            "top": None if pd.isna(r.top) else str(r.top),
+            "rank": None if pd.isna(r.rank) else int(r.rank),
+            "open_set_score": None if pd.isna(r.open_set_score) else float(r.open_set_score),
+        })
+    return records
 
 
 def _with_reasons(results: pd.DataFrame, table: FeatureTable) -> pd.DataFrame:
@@ -216,6 +236,10 @@ def evaluate_probe(
         **_summary(results, c, t),
     }
     calibration = open_set_calibration(model)
+    if calibration is not None:
+        for record in report["clips"]:
+            score = record["open_set_score"]
+            record["named"] = score is not None and score >= calibration.threshold
     if calibration is not None and (~results["enrolled"]).any():
         report["open_set"] = open_set_figures(results, calibration.threshold)
         report["open_set"]["score"] = calibration.score
