@@ -104,3 +104,24 @@ def test_front_view_stride_period_from_ankle_heights() -> None:
     assert analysis.sufficient
     durations = np.array([c.duration_s for c in analysis.cycles])
     np.testing.assert_allclose(np.median(durations), 120.0 / 110.0, rtol=0.05)
+
+
+@pytest.mark.parametrize("fps", [25.0, 30.0])
+def test_walks_away_strike_at_the_pelvis_dips(fps: float) -> None:
+    """Seen from behind, heel strikes are the pelvis's lowest points (for the stick figure,
+    every half stride from time 0), and the feet alternate."""
+    style = WalkerStyle(cadence_steps_per_min=110.0)
+    step_s = style.stride_time_s / 2
+    walk = synthetic_walk(style, view="front", direction="back", fps=fps, duration_s=6.0,
+                          noise_fh=0.0)
+    analysis = analyse_gait(walk, "front")
+    assert analysis.direction == "back" and len(analysis.cycles) >= 6
+    (events,) = analysis.events
+    times = np.concatenate([events.heel_strike_s[f] for f in ("left", "right")])
+    feet = np.repeat([0, 1], [events.heel_strike_s[f].size for f in ("left", "right")])
+    order = np.argsort(times)
+    times, feet = times[order], feet[order]
+    assert times.size >= 9
+    phase = (times / step_s) % 1.0
+    assert (np.minimum(phase, 1.0 - phase) * step_s).max() <= 1.5 / fps + 1e-9
+    assert np.all(np.diff(feet) != 0)
