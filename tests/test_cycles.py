@@ -125,3 +125,12 @@ def test_walks_away_strike_at_the_pelvis_dips(fps: float) -> None:
     phase = (times / step_s) % 1.0
     assert (np.minimum(phase, 1.0 - phase) * step_s).max() <= 1.5 / fps + 1e-9
     assert np.all(np.diff(feet) != 0)
+
+
+def test_walk_away_without_a_pelvis_bounce_falls_back_to_the_feet() -> None:
+    style = WalkerStyle(cadence_steps_per_min=110.0, bob_fh=0.0)
+    walk = synthetic_walk(style, view="front", direction="back", duration_s=6.0, seed=4)
+    analysis = analyse_gait(walk, "front")
+    assert analysis.sufficient and len(analysis.cycles) >= 6
+    durations = np.array([c.duration_s for c in analysis.cycles])
+    np.testing.assert_allclose(np.median(durations), style.stride_time_s, rtol=0.05)
