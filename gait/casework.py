@@ -149,7 +149,9 @@ class ImportReport:
 _ANALYSIS_MODULES = ("sequence.py", "cycles.py", "parameters.py", "features.py", "landmarks.py")
 _analysis_version: str | None = None
 _memo_lock = threading.Lock()
-_FEATURE_MEMO: OrderedDict[tuple[str, str], tuple[pd.DataFrame, str | None]] = OrderedDict()
+# Keyed by the store's feature file: a clip's parameters are written to every store that holds
+# it, even when another store of the same process computed them first.
+_FEATURE_MEMO: OrderedDict[Path, tuple[pd.DataFrame, str | None]] = OrderedDict()
 _ANALYSIS_MEMO: OrderedDict[tuple[str, str], GaitAnalysis] = OrderedDict()
 _MODEL_MEMO: OrderedDict[tuple[str, int], GaitModel] = OrderedDict()
 _FEATURE_MEMO_SIZE, _ANALYSIS_MEMO_SIZE, _MODEL_MEMO_SIZE = 20_000, 32, 8
@@ -226,10 +228,9 @@ def _clip_features(store: CaseStore, keypoints_sha256: str, view: str,
                    sequence: KeypointSequence | None = None,
                    analysis: GaitAnalysis | None = None) -> tuple[pd.DataFrame, str | None]:
     """Per-cycle rows (meta columns blank except view/direction) of one keypoints file."""
-    key = (keypoints_sha256, view)
-    cached = _recall(_FEATURE_MEMO, key)
+    path = _feature_file(store, keypoints_sha256, view)
+    cached = _recall(_FEATURE_MEMO, path)
     if cached is None:
-        path = _feature_file(store, keypoints_sha256, view)
         cached = _read_features(path) if path.is_file() else None
         if cached is None:
             if analysis is None:
@@ -240,7 +241,7 @@ def _clip_features(store: CaseStore, keypoints_sha256: str, view: str,
             cached = (frame, None if analysis.sufficient else
                       (analysis.insufficient_reason or "no complete gait cycle was found"))
             _write_features(path, *cached)
-        _remember(_FEATURE_MEMO, key, cached, _FEATURE_MEMO_SIZE)
+        _remember(_FEATURE_MEMO, path, cached, _FEATURE_MEMO_SIZE)
     frame, reason = cached
     return frame.copy(), reason
 
@@ -713,8 +714,8 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
     with_visibility : bool
         Use the per-parameter visibility scores as inputs too.
     on_epoch : callable, optional
-        ``on_epoch(epoch, logs)`` after every epoch of the final network (loss, accuracy,
-        val_loss, val_accuracy), for live curves.
+        ``on_epoch(epoch, logs)`` after every epoch of the case's network, in both training
+        stages (see :func:`gait.model.train_network`), for live curves.
     progress : callable, optional
         ``progress(stage, done, total)`` with stage ``"calibration"`` (open-set calibration
         folds) or ``"evaluation"`` (evaluation folds).
@@ -780,6 +781,7 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
             "no open-set calibration (it needs at least 4 suspects): the top suspect is "
             "always named"),
         "history": model.metadata.get("history", {}),
+        "epochs": model.metadata.get("epochs"),
         "settings": settings.to_dict(),
         "training_data_sha256": model.metadata.get("training_data", {}).get(
             "fingerprint_sha256"),
