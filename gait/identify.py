@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from gait.features import FeatureTable
-from gait.model import GaitModel, ModelSettings, train_network, with_settings
+from gait.model import GaitModel, ModelSettings, train_network
 from gait.verification import similarities
 
 MATCH = "match"
@@ -330,12 +330,14 @@ def calibrate(
     target_fpir: float = DEFAULT_TARGET_FPIR,
     n_folds: int = 4,
     progress: Callable[[int, int], None] | None = None,
+    epochs: int | None = None,
 ) -> OpenSetCalibration:
     """Calibrate the open-set threshold on enrolment data alone.
 
     In each of ``n_folds`` folds, a quarter of the suspects are held out entirely (their
     clips are impostor searches) and one clip of every other suspect is held out (genuine
-    searches); a network is trained on the rest with the same settings.
+    searches); a network is trained on the rest with the same settings (for ``epochs``
+    epochs: pass the final network's, see :func:`gait.model.train_network`).
 
     Parameters
     ----------
@@ -347,6 +349,9 @@ def calibrate(
     n_folds : int
     progress : callable, optional
         ``progress(folds_done, n_folds)``.
+    epochs : int, optional
+        Epochs of every fold's network (None: each chooses its own, as
+        :func:`gait.model.train_network` does).
     """
     rng = np.random.default_rng(settings.seed)
     suspects = np.array(table.subjects)
@@ -354,7 +359,6 @@ def calibrate(
     groups = np.array_split(suspects, n_folds)
     genuine: list[tuple[float, bool]] = []
     impostor: list[float] = []
-    quick = with_settings(settings, max_epochs=min(settings.max_epochs, 200))
     for fold, held_out in enumerate(groups):
         is_impostor = table.frame["subject"].isin(held_out).to_numpy()
         enrolled = table.frame[~is_impostor]
@@ -364,7 +368,7 @@ def calibrate(
             if len(unique) >= 2:
                 probe_clips.add(unique[fold % len(unique)])
         is_probe = table.frame["clip_id"].isin(probe_clips).to_numpy()
-        model = train_network(table.select(~is_impostor & ~is_probe), quick)
+        model = train_network(table.select(~is_impostor & ~is_probe), settings, epochs=epochs)
         for clip_id, (probs, sim) in clip_outputs(model, table.select(is_probe)).items():
             truth = table.frame.loc[table.frame["clip_id"] == clip_id, "subject"].iloc[0]
             top = int(np.argmax(fuse(probs)))
@@ -405,6 +409,6 @@ def train_identifier(
     settings = settings or ModelSettings()
     model = train_network(table, settings, on_epoch=on_epoch)
     if calibrate_open_set and len(table.subjects) >= 4:
-        model.metadata["open_set"] = calibrate(table, settings, target_fpir,
-                                               progress=progress).to_dict()
+        model.metadata["open_set"] = calibrate(table, settings, target_fpir, progress=progress,
+                                               epochs=model.metadata["epochs"]).to_dict()
     return model

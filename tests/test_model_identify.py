@@ -12,7 +12,7 @@ from gait.cycles import analyse_gait
 from gait.features import FeatureTable, analysis_features, build_table
 from gait.identify import INSUFFICIENT, MATCH, decide, fuse, identify_table, train_identifier
 from gait.keypoints import ClipRecord
-from gait.model import GaitModel, ModelError, ModelSettings
+from gait.model import GaitModel, ModelError, ModelSettings, train_network
 from gait.synthetic import WalkerStyle, synthetic_walk
 
 FAST = ModelSettings(hidden_units=(32,), max_epochs=60, patience_epochs=10)
@@ -197,3 +197,46 @@ def test_open_set_score_is_the_mean_log_odds_and_does_not_saturate() -> None:
     surer = np.array([[1.0, 1e-12, 1e-12]], dtype=np.float32)
     assert open_set_score(surer) > open_set_score(sure) > 15.0
     assert np.isnan(open_set_score(np.zeros((0, 3))))
+
+
+def test_early_stopping_chooses_the_epochs_then_every_clip_trains(trained: GaitModel) -> None:
+    meta = trained.metadata
+    first, final = meta["history"], meta["history_final"]
+    assert meta["training_data"]["epochs_chosen_on_clips"]  # held out in the first stage
+    assert meta["epochs"] == int(np.argmin(first["val_loss"])) + 1
+    assert len(final["loss"]) == meta["epochs"] and "val_loss" not in final
+
+
+def test_fixed_epochs_skip_the_first_stage() -> None:
+    seen: list[dict[str, float]] = []
+    model = train_network(build_table(_clips(range(3)), "side"), FAST,
+                          on_epoch=lambda epoch, logs: seen.append(dict(logs)), epochs=4)
+    assert model.metadata["epochs"] == 4 and len(seen) == 4
+    assert not model.metadata["training_data"]["epochs_chosen_on_clips"]
+    assert "val_loss" not in model.metadata["history"]
+    assert not any(logs.get("refit") for logs in seen)
+
+
+def test_calibration_folds_train_for_the_final_networks_epochs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gait.identify as identify
+
+    requested: list[int | None] = []
+    real = identify.train_network
+
+    def spy(table: FeatureTable, settings: ModelSettings | None = None, on_epoch=None,
+            epochs: int | None = None) -> GaitModel:
+        requested.append(epochs)
+        return real(table, settings, on_epoch, epochs)
+
+    monkeypatch.setattr(identify, "train_network", spy)
+    seen: list[dict[str, float]] = []
+    model = identify.train_identifier(build_table(_clips(range(4)), "side"), FAST,
+                                      on_epoch=lambda epoch, logs: seen.append(dict(logs)))
+    epochs = model.metadata["epochs"]
+    assert requested == [None] + [epochs] * 4
+    # Both stages of the final network reach the progress callback, the second one marked.
+    refit = [logs for logs in seen if logs.get("refit")]
+    assert len(refit) == epochs and all(logs["epochs"] == epochs for logs in refit)
+    assert len(seen) - len(refit) == len(model.metadata["history"]["loss"])
