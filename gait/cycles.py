@@ -14,10 +14,10 @@ the autocorrelation of the foot separation, so nothing depends on the frame rate
 first two peaks of a clip. Seen from behind, MediaPipe's feet are the least reliable (the
 separation signal misses and invents steps), while the pelvis still dips once per step, at
 weight acceptance just after each heel strike: for walks away from the camera, heel strikes are
-the dips of the pelvis's vertical bounce, unless it gives no complete stride (stride times
-within a clip of the shared enrolment set vary by 4.3 % instead of 7.4 %, clips with at most
-one cycle 6 instead of 10; walks towards the camera keep the foot signal, which is steadier
-there: 3.4 %).
+the dips of the pelvis's vertical bounce, unless its rhythm is not the feet's step rhythm or it
+gives no complete stride (stride times within a clip of the shared enrolment set vary by 4.4 %
+instead of 7.4 %, clips with at most one cycle 3 instead of 10; walks towards the camera keep
+the foot signal, which is steadier there: 3.4 %).
 
 A gait cycle (stride) runs from a heel strike to the next heel strike of the same foot; cycles
 of both feet are returned (they overlap by half a stride).
@@ -249,11 +249,15 @@ def detect_events(walk: CleanWalk, settings: CycleSettings | None = None) -> Gai
             estimate_period(height_gap, fs, settings.min_stride_s, settings.max_stride_s) / 2)
         bounce = pelvis_bounce(walk) if walk.direction == "back" else None
         if bounce is not None:
-            # Walking away: the pelvis's dips time the steps; the feet's own signal is the
-            # fallback when the bounce gives no complete stride.
-            candidates.insert(0, estimate_period(bounce, fs, settings.min_stride_s / 2,
-                                                 settings.max_stride_s / 2))
-            guides.insert(0, bounce)
+            # Walking away: the pelvis's dips time the steps, if they keep the feet's step
+            # rhythm (a bounce dominated by one side dips once a stride); the feet's own
+            # signal is the fallback when the bounce gives no complete stride.
+            bounce_step_s = estimate_period(bounce, fs, settings.min_stride_s / 2,
+                                            settings.max_stride_s / 2)
+            if any(abs(bounce_step_s - c) <= settings.max_period_deviation * c
+                   for c in candidates):
+                candidates.insert(0, bounce_step_s)
+                guides.insert(0, bounce)
     # The step period steers peak picking and the stride check: of the distinct estimates,
     # keep the one whose events give the most complete strides (the first one on a tie).
     best: GaitEvents | None = None

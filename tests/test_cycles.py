@@ -134,3 +134,20 @@ def test_walk_away_without_a_pelvis_bounce_falls_back_to_the_feet() -> None:
     assert analysis.sufficient and len(analysis.cycles) >= 6
     durations = np.array([c.duration_s for c in analysis.cycles])
     np.testing.assert_allclose(np.median(durations), style.stride_time_s, rtol=0.05)
+
+
+def test_walk_away_whose_pelvis_dips_once_a_stride_keeps_the_feet_rhythm() -> None:
+    """A bounce dominated by one side (one dip a stride) is not a step rhythm: the feet's
+    signal times the steps."""
+    style = WalkerStyle(cadence_steps_per_min=110.0, bob_fh=0.0)
+    walk = synthetic_walk(style, view="front", direction="back", duration_s=6.0, seed=5)
+    time_s = walk.frame_index / walk.fps
+    xyzv = walk.xyzv.copy()
+    xyzv[..., 1] += 0.012 * np.cos(2 * np.pi * time_s / style.stride_time_s)[:, None]
+    limping = KeypointSequence(xyzv, walk.frame_index, walk.fps, walk.frame_size_px)
+    analysis = analyse_gait(limping, "front")
+    assert analysis.sufficient and len(analysis.cycles) >= 6
+    durations = np.array([c.duration_s for c in analysis.cycles])
+    exact = np.isclose(durations, style.stride_time_s, rtol=0.05)
+    assert exact.mean() >= 0.8 and np.median(durations) == pytest.approx(style.stride_time_s,
+                                                                         rel=0.05)
