@@ -259,7 +259,8 @@ def detect_events(walk: CleanWalk, settings: CycleSettings | None = None) -> Gai
                 candidates.insert(0, bounce_step_s)
                 guides.insert(0, bounce)
     # The step period steers peak picking and the stride check: of the distinct estimates,
-    # keep the one whose events give the most complete strides (the first one on a tie).
+    # keep the one whose events give the most complete strides (the first one on a tie). The
+    # next guide (the feet's signal after the bounce) is tried only if none gave a stride.
     best: GaitEvents | None = None
     best_count = -1
     for guide in guides:
