@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -145,8 +145,8 @@ class AugmentSettings:
     turn_deg: float = 10.0
 
     def key(self) -> tuple[float, ...]:
-        return (self.copies, self.rotation_deg, self.aspect_frac, self.time_frac, self.seed,
-                self.turn_deg)
+        """Every setting, in field order (a new field cannot be left out of the cache key)."""
+        return astuple(self)
 
 
 def turn_camera(x: np.ndarray, y: np.ndarray, tilt_rad: float, pan_rad: float,

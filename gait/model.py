@@ -138,9 +138,11 @@ class ModelSettings:
 
     def augment(self) -> AugmentSettings:
         """The augmentation part of the settings."""
-        return AugmentSettings(self.augment_copies, self.augment_rotation_deg,
-                               self.augment_aspect_frac, self.augment_time_frac, self.seed,
-                               self.augment_turn_deg)
+        return AugmentSettings(copies=self.augment_copies,
+                               rotation_deg=self.augment_rotation_deg,
+                               aspect_frac=self.augment_aspect_frac,
+                               time_frac=self.augment_time_frac, seed=self.seed,
+                               turn_deg=self.augment_turn_deg)
 
     def to_dict(self) -> dict[str, Any]:
         """Settings as a JSON-ready dictionary."""
