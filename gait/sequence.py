@@ -8,8 +8,11 @@ Steps, in order (each documented where it is implemented):
    split the clip into segments (each cleaned on its own);
 3. resampling onto a uniform time base of ``sample_rate_hz`` (so 25, 30 and 60 fps clips and
    dropped frames give the same answers);
-4. leg untangling (side view): MediaPipe often swaps the labels of the two legs for a few
-   frames when they cross; labels are re-assigned by constant-velocity tracking;
+4. label repair: in side views, MediaPipe often swaps the labels of the two legs for a few
+   frames when they cross; labels are re-assigned by constant-velocity tracking. In front
+   views it sometimes takes a person seen from behind for one facing the camera (or the
+   reverse) for some frames, exchanging every left and right label at once; frames whose
+   labels contradict the walking direction are relabelled (:func:`correct_facing`);
 5. zero-phase Butterworth low-pass smoothing (``smooth_cutoff_hz``);
 6. walking direction: walks are turned 180 degrees about the vertical axis (x and z negated,
    a rotation, so anatomical left and right stay true) where needed so that every side-view
@@ -31,6 +34,9 @@ from gait.keypoints import KeypointSequence
 
 LEG_CHAIN_LEFT = (lm.L_KNEE, lm.L_ANKLE, lm.L_HEEL, lm.L_FOOT)
 LEG_CHAIN_RIGHT = (lm.R_KNEE, lm.R_ANKLE, lm.R_HEEL, lm.R_FOOT)
+# Shortest left-right separation, as a share of the clip's median, that :func:`correct_facing`
+# trusts.
+FACING_MARGIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class CleanSettings:
         choice for walking kinematics).
     untangle_legs : bool
         Re-assign swapped leg labels in side views.
+    correct_facing : bool
+        Relabel front-view frames whose left and right contradict the walking direction.
     """
 
     sample_rate_hz: float = 30.0
@@ -57,6 +65,7 @@ class CleanSettings:
     min_segment_s: float = 0.8
     smooth_cutoff_hz: float = 6.0
     untangle_legs: bool = True
+    correct_facing: bool = True
 
     def __post_init__(self) -> None:
         if not 10.0 <= self.sample_rate_hz <= 240.0:
@@ -183,6 +192,45 @@ def untangle_legs(xyz: np.ndarray) -> np.ndarray:
     return out
 
 
+def correct_facing(xyz: np.ndarray, vis: np.ndarray, towards_camera: bool
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Exchange every left and right label in the frames where they contradict the facing.
+
+    A person walking towards the camera faces it, so their right shoulder and right hip are
+    on the image's left (smaller x) of their left ones; walking away, on its right. MediaPipe
+    sometimes flips its guess of the facing for some frames (mostly for a person seen from
+    behind: on the shared data, 10 % of the frames of another day's walks away from the
+    camera, none of the first day's), which moves every left landmark to the right side of
+    the body. Such frames get all their left/right labels exchanged back. Frames in which the
+    left and right shoulders and hips lie closer together than half their clip's median
+    separation are left alone: there the person is turned sideways (turning round at the
+    start of a walk, say), and the order says little.
+
+    Parameters
+    ----------
+    xyz : ndarray, shape (n, 33, 3)
+        Landmarks (x to the image's right).
+    vis : ndarray, shape (n, 33)
+        Their visibility scores (exchanged along with them).
+    towards_camera : bool
+        Whether the person walks towards the camera.
+
+    Returns
+    -------
+    xyz, vis : ndarray
+        Relabelled copies, same shapes.
+    """
+    right_minus_left = (xyz[:, lm.R_SHOULDER, 0] - xyz[:, lm.L_SHOULDER, 0]
+                        + xyz[:, lm.R_HIP, 0] - xyz[:, lm.L_HIP, 0])
+    clear = np.abs(right_minus_left) > FACING_MARGIN * np.median(np.abs(right_minus_left))
+    flipped = clear & (right_minus_left > 0 if towards_camera else right_minus_left < 0)
+    swap = list(lm.LEFT_RIGHT_SWAP)
+    xyz, vis = xyz.copy(), vis.copy()
+    xyz[flipped] = xyz[flipped][:, swap]
+    vis[flipped] = vis[flipped][:, swap]
+    return xyz, vis
+
+
 def _lowpass(values: np.ndarray, sample_rate_hz: float, cutoff_hz: float) -> np.ndarray:
     """Zero-phase 4th-order Butterworth low-pass along axis 0 (short inputs pass through)."""
     sos = signal.butter(4, cutoff_hz, fs=sample_rate_hz, output="sos")
@@ -287,6 +335,12 @@ def _clean_run(
 ) -> CleanWalk:
     if view == "side" and settings.untangle_legs:
         xyz = untangle_legs(xyz)
+    if view == "front" and settings.correct_facing:
+        # The body length is the same under any left/right labelling, so the walking
+        # direction can be read before the labels are repaired.
+        towards = _walking_direction(view, xyz[:, 0, 0], _smooth_scale(
+            grid_s, body_length(xyz))) == "front"
+        xyz, vis = correct_facing(xyz, vis, towards)
     xyz = _lowpass(xyz, settings.sample_rate_hz, settings.smooth_cutoff_hz)
     pelvis = (xyz[:, lm.L_HIP] + xyz[:, lm.R_HIP]) / 2
     scale = _smooth_scale(grid_s, body_length(xyz))
