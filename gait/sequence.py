@@ -336,11 +336,12 @@ def _clean_run(
     if view == "side" and settings.untangle_legs:
         xyz = untangle_legs(xyz)
     if view == "front" and settings.correct_facing:
-        # The body length is the same under any left/right labelling, so the walking
-        # direction can be read before the labels are repaired.
-        towards = _walking_direction(view, xyz[:, 0, 0], _smooth_scale(
-            grid_s, body_length(xyz))) == "front"
-        xyz, vis = correct_facing(xyz, vis, towards)
+        # Neither the body length nor the pelvis depends on the left/right labels, so the
+        # walking direction can be read before the labels are repaired.
+        pelvis_x = (xyz[:, lm.L_HIP, 0] + xyz[:, lm.R_HIP, 0]) / 2
+        towards = _walking_direction(view, pelvis_x,
+                                     _smooth_scale(grid_s, body_length(xyz))) == "front"
+        xyz, vis = correct_facing(xyz, vis, towards_camera=towards)
     xyz = _lowpass(xyz, settings.sample_rate_hz, settings.smooth_cutoff_hz)
     pelvis = (xyz[:, lm.L_HIP] + xyz[:, lm.R_HIP]) / 2
     scale = _smooth_scale(grid_s, body_length(xyz))
