@@ -756,7 +756,8 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
         raise StoreError(
             f"training needs usable {view}-view clips of at least two suspects; this case has "
             f"{len(table.subjects)}: enrol more clips on the Enrolment page")
-    settings = replace(settings or ModelSettings(), with_visibility=bool(with_visibility))
+    settings = replace(settings or ModelSettings.for_view(view),
+                       with_visibility=bool(with_visibility))
     started = time.perf_counter()
     try:
         model = train_identifier(

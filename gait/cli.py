@@ -264,7 +264,7 @@ def _target_fpir(args: argparse.Namespace) -> float:
 def _settings(args: argparse.Namespace) -> Any:
     from gait.model import ModelSettings
 
-    return ModelSettings(with_visibility=args.visibility, seed=args.seed)
+    return ModelSettings.for_view(args.view, with_visibility=args.visibility, seed=args.seed)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -182,7 +182,7 @@ def evaluate_folds(
 ) -> dict[str, Any]:
     """The 6-fold protocol on one data set (see the module docstring)."""
     started = time.perf_counter()
-    settings = settings or ModelSettings()
+    settings = settings or ModelSettings.for_view(table.view)
     clips = table.clips.sort_values("clip_id")
     fold_of = {
         clip_id: i
@@ -224,7 +224,7 @@ def evaluate_probe(
     """Enrol on ``enrol`` (or use ``model``, else train one calibrated for ``target_fpir``),
     identify every clip of ``probe``."""
     started = time.perf_counter()
-    settings = settings or ModelSettings()
+    settings = settings or ModelSettings.for_view(enrol.view)
     model = model or train_identifier(enrol, settings, target_fpir)
     results = _with_reasons(_clip_results(model, probe), probe)
     c, t = _cycle_correct(model, probe)

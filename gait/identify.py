@@ -406,7 +406,7 @@ def train_identifier(
     progress: Callable[[int, int], None] | None = None,
 ) -> GaitModel:
     """Train the network on all of ``table`` and store the open-set calibration with it."""
-    settings = settings or ModelSettings()
+    settings = settings or ModelSettings.for_view(table.view)
     model = train_network(table, settings, on_epoch=on_epoch)
     if calibrate_open_set and len(table.subjects) >= 4:
         model.metadata["open_set"] = calibrate(table, settings, target_fpir, progress=progress,

@@ -151,11 +151,27 @@ class ModelSettings:
         return data
 
     @classmethod
+    def for_view(cls, view: str, **overrides: Any) -> ModelSettings:
+        """The default settings of a camera view, with ``overrides``.
+
+        The front view gets towers twice as wide, (128, 64). Measured on the shared data
+        (seeds 42, 1, 2, 3, 5, 6, 7, 8): front rank-1 across sessions 77.8 % -> 80.8 %,
+        6-fold 95.5 % -> 96.0 % and 96.0 % -> 96.5 % (seeds 42 and 1); the side view lost
+        with them (rank-1 across sessions 95.4 % -> 91.3 %, open-set equal error rate
+        11.5 % -> 14.0 %), so it keeps (64, 32).
+        """
+        return cls(**{**_VIEW_SETTINGS.get(view, {}), **overrides})
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModelSettings:
         """Inverse of :meth:`to_dict`."""
         values = dict(data)
         values["hidden_units"] = tuple(values.get("hidden_units", cls.hidden_units))
         return cls(**values)
+
+
+# Departures of a camera view from the ModelSettings defaults (see ModelSettings.for_view).
+_VIEW_SETTINGS: dict[str, dict[str, Any]] = {"front": {"hidden_units": (128, 64)}}
 
 
 def software_versions() -> dict[str, str]:
@@ -542,7 +558,7 @@ def train_network(
     ModelError
         If there are fewer than two suspects or no cycles.
     """
-    settings = settings or ModelSettings()
+    settings = settings or ModelSettings.for_view(table.view)
     suspects = table.subjects
     if len(suspects) < 2:
         raise ModelError(

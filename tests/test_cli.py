@@ -75,3 +75,14 @@ def test_import_summarises_the_shared_data(shared_data: Path, tmp_path: Path) ->
     summary = json.loads(out.read_text())
     assert summary["n_clips"] == 100
     assert summary["views"]["side"]["n_subjects"] == 5
+
+
+@pytest.mark.parametrize(("view", "width"), [("side", (64, 32)), ("front", (128, 64))])
+def test_train_and_evaluate_use_the_settings_of_the_view(view: str, width: tuple[int, ...]
+                                                         ) -> None:
+    from gait.cli import _settings, build_parser
+
+    for command in (["train", "--data", "DIR", "--out", "m"], ["evaluate", "--enrol", "DIR"]):
+        args = build_parser().parse_args([*command, "--view", view, "--seed", "5"])
+        settings = _settings(args)
+        assert (settings.hidden_units, settings.seed) == (width, 5)

@@ -240,3 +240,11 @@ def test_calibration_folds_train_for_the_final_networks_epochs(
     refit = [logs for logs in seen if logs.get("refit")]
     assert len(refit) == epochs and all(logs["epochs"] == epochs for logs in refit)
     assert len(seen) - len(refit) == len(model.metadata["history"]["loss"])
+
+
+def test_view_settings_widen_only_the_front_towers_and_yield_to_overrides() -> None:
+    assert ModelSettings.for_view("side") == ModelSettings()
+    front = ModelSettings.for_view("front", seed=3)
+    assert front.hidden_units == (128, 64)
+    assert front == ModelSettings(hidden_units=(128, 64), seed=3)
+    assert ModelSettings.for_view("front", hidden_units=(8,)).hidden_units == (8,)
