@@ -317,11 +317,8 @@ def _events_for_step(walk: CleanWalk, ap: dict[str, dict[str, np.ndarray]],
     if np.isnan(step_s):
         return GaitEvents(empty, dict(empty), float("nan"), {f: ap[f]["heel"] for f in FEET})
     strikes = _peaks(spread if bounce is None else bounce, step_s, fs, settings)
-    sides = np.sign(separation[strikes])  # +1: left heel in front
-    alternating = np.where(np.arange(strikes.size) % 2 == 0, 1.0, -1.0)
-    if np.sum(sides == alternating) < np.sum(sides == -alternating):
-        alternating = -alternating
-    foot_of = np.where(alternating > 0, "left", "right")
+    foot_of = striking_feet(separation, strikes,
+                            int(step_s * fs) // 2 if walk.view == "front" else 0)
     rear_toe = np.minimum(ap["left"]["toe"], ap["right"]["toe"])
     toe_offs: dict[str, list[float]] = {foot: [] for foot in FEET}
     for k, strike in enumerate(strikes):
@@ -340,6 +337,38 @@ def _events_for_step(walk: CleanWalk, ap: dict[str, dict[str, np.ndarray]],
         stride_period_s=2 * step_s,
         ap_position_bl={f: ap[f]["heel"] for f in FEET},
     )
+
+
+def striking_feet(separation: np.ndarray, strikes: np.ndarray, lead_samples: int = 0
+                  ) -> np.ndarray:
+    """Which foot makes each heel strike: the feet alternate, in the phase that agrees best
+    with which heel is in front.
+
+    Parameters
+    ----------
+    separation : ndarray, shape (n,)
+        AP position of the left heel minus the right heel's (positive: left in front).
+    strikes : ndarray of int, shape (k,)
+        Sample indices of the heel strikes, in time order.
+    lead_samples : int
+        Which heel is in front is read from the mean separation over this many samples
+        before each strike and the strike itself (0: at the strike alone). The striking foot
+        leads throughout its late swing, while at a strike timed by the pelvis (which dips
+        a little after it) the heels may already be level. On the front-view walks away of
+        the shared data, the half step before the strike agrees with the alternation for
+        91 % and 92 % of the strikes (sessions 1 and 2) against 83 % and 75 % at the strike;
+        walks towards the camera 99-100 % either way.
+
+    Returns
+    -------
+    ndarray of str, shape (k,)
+        ``"left"`` or ``"right"`` per strike.
+    """
+    leading = np.array([np.mean(separation[max(0, s - lead_samples): s + 1]) for s in strikes])
+    alternating = np.where(np.arange(strikes.size) % 2 == 0, 1.0, -1.0)
+    if np.sum(np.sign(leading) == alternating) < np.sum(np.sign(leading) == -alternating):
+        alternating = -alternating
+    return np.where(alternating > 0, "left", "right")
 
 
 def _first_between(times: np.ndarray, start: float, end: float) -> float:

@@ -60,7 +60,8 @@ class ModelSettings:
     Attributes
     ----------
     hidden_units : tuple of int
-        Width of each hidden Dense ReLU layer.
+        Width of each hidden Dense ReLU layer (the front view's default is wider: see
+        :meth:`for_view`).
     n_members : int
         Independently initialised Dense towers on the shared feature scaling, trained side by
         side (each with its own cross-entropy loss); the network's output is the mean of

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gait.cycles import analyse_gait
+from gait.cycles import analyse_gait, striking_feet
 from gait.keypoints import KeypointSequence
 from gait.parameters import cycle_parameters
 from gait.synthetic import WalkerStyle, synthetic_walk
@@ -151,3 +151,17 @@ def test_walk_away_whose_pelvis_dips_once_a_stride_keeps_the_feet_rhythm() -> No
     exact = np.isclose(durations, style.stride_time_s, rtol=0.05)
     assert exact.mean() >= 0.8 and np.median(durations) == pytest.approx(style.stride_time_s,
                                                                          rel=0.05)
+
+
+def test_striking_foot_is_the_one_leading_before_a_late_strike() -> None:
+    """The left heel leads around even steps, the right one around odd steps (separation
+    cos(pi t / step)); strikes timed 0.6 step after each foot's furthest lead (a late pelvis
+    dip) find the heels already crossed, but the half step before still shows the leader."""
+    step = 20
+    t = np.arange(10 * step)
+    separation = np.cos(np.pi * t / step)
+    strikes = np.arange(5) * step + int(0.6 * step) + 2 * step
+    expected = ["left", "right", "left", "right", "left"]
+    assert list(striking_feet(separation, strikes, lead_samples=step // 2)) == expected
+    # At the strike alone, every foot comes out wrong.
+    assert list(striking_feet(separation, strikes)) == ["right", "left", "right", "left", "right"]
