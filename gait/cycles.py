@@ -227,7 +227,8 @@ def detect_events(walk: CleanWalk, settings: CycleSettings | None = None) -> Gai
     Heel strikes are the peaks of the heel separation |AP_left - AP_right|, which does not
     depend on MediaPipe's (often unreliable, in side views) left/right labels; they are then
     assigned to the feet alternately, in the phase that agrees best with which labelled heel
-    is in front. A toe off is the rearmost position of the trailing toe in the first half of
+    is in front (in front views, over the half step before each strike: see
+    :func:`striking_feet`). A toe off is the rearmost position of the trailing toe in the first half of
     each step; it belongs to the foot that strikes next.
     """
     settings = settings or CycleSettings()
