@@ -228,8 +228,8 @@ def detect_events(walk: CleanWalk, settings: CycleSettings | None = None) -> Gai
     depend on MediaPipe's (often unreliable, in side views) left/right labels; they are then
     assigned to the feet alternately, in the phase that agrees best with which labelled heel
     is in front (in front views, over the half step before each strike: see
-    :func:`striking_feet`). A toe off is the rearmost position of the trailing toe in the first half of
-    each step; it belongs to the foot that strikes next.
+    :func:`striking_feet`). A toe off is the rearmost position of the trailing toe in the
+    first half of each step; it belongs to the foot that strikes next.
     """
     settings = settings or CycleSettings()
     ap = foot_ap_positions(walk)
