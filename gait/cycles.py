@@ -365,9 +365,12 @@ def striking_feet(separation: np.ndarray, strikes: np.ndarray, lead_samples: int
     ndarray of str, shape (k,)
         ``"left"`` or ``"right"`` per strike.
     """
-    leading = np.array([np.mean(separation[max(0, s - lead_samples): s + 1]) for s in strikes])
+    strikes = np.asarray(strikes, dtype=int)
+    starts = np.maximum(strikes - lead_samples, 0)
+    total = np.concatenate([[0.0], np.cumsum(separation)])
+    sides = np.sign((total[strikes + 1] - total[starts]) / (strikes + 1 - starts))
     alternating = np.where(np.arange(strikes.size) % 2 == 0, 1.0, -1.0)
-    if np.sum(np.sign(leading) == alternating) < np.sum(np.sign(leading) == -alternating):
+    if np.sum(sides == alternating) < np.sum(sides == -alternating):
         alternating = -alternating
     return np.where(alternating > 0, "left", "right")
 

@@ -3,13 +3,13 @@
 The network maps one gait cycle's feature vector to a probability for each suspect:
 ``Input -> feature scaling (per walking direction, fitted on the training cycles) ->
 n_members x ([Dense ReLU -> Dropout] x k -> Dense softmax) -> mean``, each member trained
-with sparse categorical cross-entropy, Adam and fixed seeds; early stopping on held-out *clips*
-(never on cycles of a clip seen in training) chooses the number of epochs, and a fresh network
-is then trained on every clip for that many (:func:`train_network`). Training cycles are
-augmented with copies of the training clips seen by a randomly turned, rolled and stretched
-camera and played slightly faster or slower. After training, a verification layer (whitening of the
-towers' last hidden layers and one template per suspect, :mod:`gait.verification`) is added
-as a second output for the open-set decision.
+with sparse categorical cross-entropy, Adam and fixed seeds; early stopping on held-out
+*clips* (never on cycles of a clip seen in training) chooses the number of epochs, and a fresh
+network is then trained on every clip for that many (:func:`train_network`). Training cycles
+are augmented with copies of the training clips seen by a randomly turned, rolled and
+stretched camera and played slightly faster or slower. After training, a verification layer
+(whitening of the towers' last hidden layers and one template per suspect,
+:mod:`gait.verification`) is added as a second output for the open-set decision.
 
 A saved model is two files side by side: ``NAME.keras`` (the network) and ``NAME.json``
 (suspects, feature names, imputation values, settings, software versions, a fingerprint of
@@ -568,26 +568,24 @@ def train_network(
     raw = table.matrix(names)
     impute = np.nanmedian(raw, axis=0)
     impute = np.where(np.isnan(impute), 0.0, impute)
-    x = np.where(np.isnan(raw), impute[None, :], raw).astype(np.float32)
-    y = table.frame["subject"].map({s: i for i, s in enumerate(suspects)}).to_numpy(np.int32)
-    walked = table.frame["direction"].astype(str).to_numpy()
+    label_of = {s: i for i, s in enumerate(suspects)}
     extra = table.augmented(settings.augment())
-    raw_extra = extra[names].to_numpy(dtype=np.float64)
-    x_extra = np.where(np.isnan(raw_extra), impute[None, :], raw_extra).astype(np.float32)
-    y_extra = extra["subject"].map({s: i for i, s in enumerate(suspects)}).to_numpy(np.int32)
-    walked_extra = extra["direction"].astype(str).to_numpy()
+    x, x_extra = (np.where(np.isnan(r), impute[None, :], r).astype(np.float32)
+                  for r in (raw, extra[names].to_numpy(dtype=np.float64)))
+    y, y_extra = (f["subject"].map(label_of).to_numpy(np.int32) for f in (table.frame, extra))
+    walked, walked_extra = (f["direction"].astype(str).to_numpy() for f in (table.frame, extra))
     clip_of = table.frame["clip_id"].to_numpy()
     clip_of_extra = extra["clip_id"].to_numpy()
 
     def fit(held_out: set[str], n_epochs: int, refit: bool) -> _Fit:
         # Augmented copies of held-out clips are left out of training too.
-        keep_extra = ~np.isin(clip_of_extra, list(held_out))
+        held = list(held_out)
+        keep_extra = ~np.isin(clip_of_extra, held)
         return _fit(
             np.vstack([x, x_extra[keep_extra]]),
             np.concatenate([y, y_extra[keep_extra]]),
             np.concatenate([walked, walked_extra[keep_extra]]),
-            np.concatenate([np.isin(clip_of, list(held_out)),
-                            np.zeros(int(keep_extra.sum()), bool)]),
+            np.concatenate([np.isin(clip_of, held), np.zeros(int(keep_extra.sum()), bool)]),
             len(suspects), settings, n_epochs,
             None if on_epoch is None else _staged(on_epoch, refit, n_epochs))
 
