@@ -107,6 +107,9 @@ class CleanWalk:
         Whether x and z were negated to bring the walk into the canonical direction.
     sample_rate_hz : float
         Sampling rate of every array.
+    relabelled_fraction : float
+        Share of the samples, in [0, 1], whose left/right labels the cleaning exchanged
+        (:func:`untangle_legs` for side views, :func:`correct_facing` for front views).
     """
 
     time_s: np.ndarray
@@ -118,6 +121,7 @@ class CleanWalk:
     direction: str
     mirrored: bool
     sample_rate_hz: float
+    relabelled_fraction: float = 0.0
 
     def __post_init__(self) -> None:
         n = self.time_s.shape[0]
@@ -127,6 +131,9 @@ class CleanWalk:
             raise ValueError("pelvis_bl and visibility must match time_s")
         if self.view not in ("side", "front"):
             raise ValueError(f"view must be 'side' or 'front', got {self.view!r}")
+        if not 0.0 <= self.relabelled_fraction <= 1.0:
+            raise ValueError(f"relabelled_fraction must lie in [0, 1], got "
+                             f"{self.relabelled_fraction}")
 
     @property
     def n_samples(self) -> int:
@@ -333,6 +340,7 @@ def clean_walks(
 def _clean_run(
     grid_s: np.ndarray, xyz: np.ndarray, vis: np.ndarray, view: str, settings: CleanSettings
 ) -> CleanWalk:
+    raw = xyz
     if view == "side" and settings.untangle_legs:
         xyz = untangle_legs(xyz)
     if view == "front" and settings.correct_facing:
@@ -342,6 +350,8 @@ def _clean_run(
         towards = _walking_direction(view, pelvis_x,
                                      _smooth_scale(grid_s, body_length(xyz))) == "front"
         xyz, vis = correct_facing(xyz, vis, towards_camera=towards)
+    same = (xyz == raw) | (np.isnan(xyz) & np.isnan(raw))
+    relabelled = ~np.all(same, axis=(1, 2))
     xyz = _lowpass(xyz, settings.sample_rate_hz, settings.smooth_cutoff_hz)
     pelvis = (xyz[:, lm.L_HIP] + xyz[:, lm.R_HIP]) / 2
     scale = _smooth_scale(grid_s, body_length(xyz))
@@ -360,4 +370,5 @@ def _clean_run(
         direction=direction,
         mirrored=mirrored,
         sample_rate_hz=settings.sample_rate_hz,
+        relabelled_fraction=float(relabelled.mean()),
     )

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from gait import casework
+from gait import landmarks as lm
 from gait.casework import (
     COMPARISON_COLUMNS,
     METRIC_CLIP_RANK1,
@@ -74,6 +75,17 @@ def test_quality_card_warnings_and_refusal() -> None:
                                           arm_swing_deg=0.0), view="side", duration_s=1.0)
     refused = quality_card(standing, "side")
     assert not refused.usable and refused.n_cycles == 0 and refused.reason
+
+
+def test_quality_card_warns_of_many_facing_flips() -> None:
+    walk = synthetic_walk(view="front", direction="back", duration_s=5.0, seed=2)
+    xyzv = walk.xyzv.copy()
+    flipped = np.arange(len(xyzv)) % 5 == 0  # the pose model's facing guess wrong in 20 %
+    xyzv[flipped] = xyzv[flipped][:, list(lm.LEFT_RIGHT_SWAP)]
+    flipping = KeypointSequence(xyzv, walk.frame_index, walk.fps, walk.frame_size_px)
+    warned = " | ".join(quality_card(flipping, "front").warnings)
+    assert "face the other way in 20% of the frames" in warned
+    assert not any("other way" in w for w in quality_card(walk, "front").warnings)
 
 
 # -- real videos -----------------------------------------------------------------------------

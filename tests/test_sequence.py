@@ -43,6 +43,8 @@ def test_front_view_facing_flips_are_undone(direction: str, share: str) -> None:
 
     assert repaired.direction == truth.direction == direction
     np.testing.assert_allclose(repaired.xyz_bl, truth.xyz_bl, atol=1e-6)
+    assert repaired.relabelled_fraction == pytest.approx(frames.mean())
+    assert truth.relabelled_fraction == 0.0
     # Without the repair the left wrist, say, jumps to the other side of the body.
     assert np.abs(unrepaired.xyz_bl[:, lm.L_WRIST] - truth.xyz_bl[:, lm.L_WRIST]).max() > 0.1
 
