@@ -336,6 +336,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"{report['protocol']}, {args.view}: clip rank-1 {report['clip_rank1']:.1%}, "
               f"rank-5 {report['clip_rank5']:.1%}, {report['n_probe_clips']} clips, "
               f"{len(report['failed_clips'])} without a cycle -> {args.json}")
+        if "open_set" in report:
+            o = report["open_set"]
+            print(f"open set, {o['n_impostor_clips']} impostor clips: FPIR {o['fpir']:.1%}, "
+                  f"FNIR {o['fnir']:.1%} at the calibrated threshold {o['threshold']:.3f} "
+                  f"(target FPIR {o['target_fpir']:.0%}); EER {o['eer']:.1%}; FNIR "
+                  f"{o['fnir_at_fpir_10pct']:.1%} at FPIR <= 10 % of these impostors")
     return 0
 
 

@@ -303,8 +303,20 @@ def _require_score(probabilities: np.ndarray, similarity: np.ndarray | None) -> 
     return verification_score(probabilities, similarity)
 
 
-def _threshold_for_fpir(impostor_scores: np.ndarray, target_fpir: float) -> float:
-    """Smallest threshold at which at most ``target_fpir`` of impostor scores reach it."""
+def threshold_for_fpir(impostor_scores: np.ndarray, target_fpir: float) -> float:
+    """Smallest threshold at which at most ``target_fpir`` of the impostor scores reach it.
+
+    Parameters
+    ----------
+    impostor_scores : ndarray, shape (n,)
+    target_fpir : float
+        Wanted share in [0, 1] of impostor scores at or above the threshold.
+
+    Returns
+    -------
+    float
+        0.0 without impostor scores.
+    """
     if impostor_scores.size == 0:
         return 0.0
     ordered = np.sort(impostor_scores)[::-1]
@@ -380,7 +392,7 @@ def calibrate(
     gen_scores = np.array([s for s, _ in genuine])
     gen_correct = np.array([c for _, c in genuine])
     imp_scores = np.array(impostor)
-    threshold = _threshold_for_fpir(imp_scores, target_fpir)
+    threshold = threshold_for_fpir(imp_scores, target_fpir)
     slope, intercept = _platt(np.concatenate([gen_scores, imp_scores]),
                               np.concatenate([gen_correct, np.zeros(imp_scores.size, bool)]))
     accepted_right = (gen_scores >= threshold) & gen_correct

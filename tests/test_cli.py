@@ -86,3 +86,29 @@ def test_train_and_evaluate_use_the_settings_of_the_view(view: str, width: tuple
         args = build_parser().parse_args([*command, "--view", view, "--seed", "5"])
         settings = _settings(args)
         assert (settings.hidden_units, settings.seed) == (width, 5)
+
+
+def test_evaluate_prints_the_open_set_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    import gait.evaluate
+    import gait.features
+
+    class Table:
+        frame = pd.DataFrame({"clip_id": ["a"]})
+
+    report = {"protocol": "enrol-then-probe", "clip_rank1": 0.9, "clip_rank5": 1.0,
+              "n_probe_clips": 50, "failed_clips": [],
+              "open_set": {"n_impostor_clips": 20, "fpir": 0.0, "fnir": 0.25,
+                           "threshold": 0.6, "target_fpir": 0.1, "eer": 0.1,
+                           "fnir_at_fpir_10pct": 0.05}}
+    monkeypatch.setattr(gait.features, "load_table", lambda folder, view: Table())
+    monkeypatch.setattr(gait.evaluate, "evaluate_probe", lambda *a, **k: report)
+    out = tmp_path / "report.json"
+    assert main(["evaluate", "--enrol", "E", "--probe", "P", "--view", "side",
+                 "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "FPIR 0.0%, FNIR 25.0% at the calibrated threshold 0.600 (target FPIR 10%)" in printed
+    assert "EER 10.0%; FNIR 5.0% at FPIR <= 10 % of these impostors" in printed
+    assert json.loads(out.read_text())["open_set"]["fnir_at_fpir_10pct"] == 0.05

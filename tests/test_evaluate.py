@@ -61,6 +61,22 @@ def test_open_set_figures_known_answer() -> None:
     # The rates are equal only at threshold 0.5 (FPIR 2/4, FNIR 2/4: at most two genuine
     # clips can ever be named rightly); at 0.3 they are 0.75 / 0.5, at 0.6 0.25 / 0.5.
     assert figures["eer"] == pytest.approx(0.5)
+    # FPIR <= 10 % on 4 impostors allows none: the threshold lies just above 0.7, where only
+    # the 0.9 clip is named rightly.
+    assert figures["fnir_at_fpir_10pct"] == pytest.approx(0.75)
+
+
+def test_fnir_at_fpir_uses_the_probe_impostors_threshold() -> None:
+    impostor = [0.1 * k for k in range(10)]  # 0.0 .. 0.9; FPIR 10 % allows the 0.9 one
+    results = pd.DataFrame({
+        "enrolled": [True] * 4 + [False] * 10,
+        "rank": [1, 1, 1, 1] + [None] * 10,
+        "open_set_score": [0.95, 0.85, 0.81, 0.5, *impostor],
+    })
+    figures = open_set_figures(results, threshold=2.0)
+    assert figures["fpir"] == 0.0 and figures["fnir"] == 1.0
+    # Threshold just above 0.8: 0.95, 0.85 and 0.81 named, 0.5 missed.
+    assert figures["fnir_at_fpir_10pct"] == pytest.approx(0.25)
 
 
 def test_probe_protocol_reports_every_clip_and_the_open_set() -> None:
