@@ -341,7 +341,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(f"open set, {o['n_impostor_clips']} impostor clips: FPIR {o['fpir']:.1%}, "
                   f"FNIR {o['fnir']:.1%} at the calibrated threshold {o['threshold']:.3f} "
                   f"(target FPIR {o['target_fpir']:.0%}); EER {o['eer']:.1%}; FNIR "
-                  f"{o['fnir_at_fpir_10pct']:.1%} at FPIR <= 10 % of these impostors")
+                  f"{o['fnir_at_fpir_10pct']:.1%} at FPIR <= 10% on these impostors")
     return 0
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+import gait.evaluate
+import gait.features
 from gait.cli import main
 from gait.keypoints import save_npz
 from gait.synthetic import synthetic_walk
@@ -90,11 +93,6 @@ def test_train_and_evaluate_use_the_settings_of_the_view(view: str, width: tuple
 
 def test_evaluate_prints_the_open_set_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    import pandas as pd
-
-    import gait.evaluate
-    import gait.features
-
     class Table:
         frame = pd.DataFrame({"clip_id": ["a"]})
 
@@ -110,5 +108,5 @@ def test_evaluate_prints_the_open_set_figures(tmp_path: Path, monkeypatch: pytes
                  "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "FPIR 0.0%, FNIR 25.0% at the calibrated threshold 0.600 (target FPIR 10%)" in printed
-    assert "EER 10.0%; FNIR 5.0% at FPIR <= 10 % of these impostors" in printed
+    assert "EER 10.0%; FNIR 5.0% at FPIR <= 10% on these impostors" in printed
     assert json.loads(out.read_text())["open_set"]["fnir_at_fpir_10pct"] == 0.05
