@@ -146,6 +146,16 @@ class GaitAnalysis:
             return "unknown"
         return max(self.walks, key=lambda w: w.n_samples).direction
 
+    @property
+    def relabelled_fraction(self) -> float:
+        """Share of the cleaned samples, in [0, 1], whose left/right labels the cleaning
+        exchanged (:attr:`gait.sequence.CleanWalk.relabelled_fraction`, weighted by walk
+        length); 0 without a walk."""
+        n_samples = sum(w.n_samples for w in self.walks)
+        if not n_samples:
+            return 0.0
+        return sum(w.relabelled_fraction * w.n_samples for w in self.walks) / n_samples
+
 
 def foot_ap_positions(walk: CleanWalk) -> dict[str, dict[str, np.ndarray]]:
     """AP position relative to the pelvis of each foot's heel and toe, in body lengths.

@@ -157,16 +157,6 @@ def mean_body_visibility(sequence: KeypointSequence) -> float:
     return float(np.nanmean(sequence.xyzv[detected][:, BODY_LANDMARKS, 3]))
 
 
-def relabelled_fraction(analysis: GaitAnalysis) -> float:
-    """Share of the cleaned samples, in [0, 1], whose left/right labels the cleaning
-    exchanged (:attr:`gait.sequence.CleanWalk.relabelled_fraction`, weighted by walk length);
-    0 without a walk."""
-    n_samples = sum(w.n_samples for w in analysis.walks)
-    if not n_samples:
-        return 0.0
-    return sum(w.relabelled_fraction * w.n_samples for w in analysis.walks) / n_samples
-
-
 def quality_card(sequence: KeypointSequence, view: str,
                  analysis: GaitAnalysis | None = None, direction: str = "unknown") -> QualityCard:
     """Assess a clip's keypoints for gait analysis.
@@ -209,7 +199,7 @@ def quality_card(sequence: KeypointSequence, view: str,
         warnings.append(f"{meta['decode_errors']} frame(s) could not be decoded")
     if meta.get("stopped_early"):
         warnings.append("the video ends early (damaged or truncated file?)")
-    flips = relabelled_fraction(analysis)
+    flips = analysis.relabelled_fraction
     if view == "front" and flips > MANY_FACING_FLIPS:
         warnings.append(f"the pose model took the person to face the other way in {flips:.0%} "
                         "of the frames; their left and right labels were exchanged back "
