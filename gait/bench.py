@@ -22,14 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gait.cycles import analyse_gait
-from gait.features import FeatureTable, analysis_features, load_table
-from gait.identify import identify_table, train_identifier
-from gait.model import GaitModel
+from gait.identification.identify import identify_table, train_identifier
+from gait.identification.model import GaitModel
+from gait.walk.cycles import analyse_gait
+from gait.walk.features import FeatureTable, analysis_features, load_table
 
 
 def _identify_video(video: Path, model: GaitModel, cache_dir: Path) -> Any:
-    from gait.cache import KeypointCache
+    from gait.pose.cache import KeypointCache
 
     sequence = KeypointCache(cache_dir).get_or_extract(video)
     analysis = analyse_gait(sequence, model.view)
@@ -39,7 +39,7 @@ def _identify_video(video: Path, model: GaitModel, cache_dir: Path) -> Any:
 
 def run_benchmark(video: Path, enrol_dir: Path, quick: bool = False) -> dict[str, Any]:
     """Measure every figure of the module docstring; return them as a dictionary."""
-    from gait.throughput import measure_decode_fps, measure_extract_fps, measure_pose_fps
+    from gait.pose.throughput import measure_decode_fps, measure_extract_fps, measure_pose_fps
 
     if not video.is_file():
         raise FileNotFoundError(f"{video}: benchmark video not found")

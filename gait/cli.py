@@ -7,7 +7,7 @@ so that it cannot bury that line; set ``GAIT_NATIVE_LOGS=1`` to see it.
 
 ``extract`` and ``identify`` flag clips extracted from hard footage as low quality (a small
 person, a crowded scene, another person who walks as much as the one analysed); the dashboard
-uses the same rules (:func:`gait.quality.tracking_warnings`).
+uses the same rules (:func:`gait.walk.quality.tracking_warnings`).
 """
 
 from __future__ import annotations
@@ -44,13 +44,13 @@ class UserError(Exception):
 
 
 # --- clip quality -------------------------------------------------------------------------------
-# Measured on the shared videos (gait.pose person tracks): CASIA-B walkers are 117-134 px tall
-# in 240-px frames and give sound cycles; in crowd_elevated_10fps.avi the selected person is
+# Measured on the shared videos (gait.pose.tracks person tracks): CASIA-B walkers are 117-134 px
+# tall in 240-px frames and give sound cycles; in crowd_elevated_10fps.avi the selected person is
 # 82 px tall among 6 people on screen for >= 1 s, and the runner-up track scores 0.8 of it. In
 # side_walk_park_two_people.mp4 (walker + a man jumping on a box) 3 tracks last >= 1 s and the
 # runner-up scores 0.4 of the walker.
 def _quality(sequence: Any) -> dict[str, Any]:
-    from gait.quality import tracking_warnings
+    from gait.walk.quality import tracking_warnings
 
     warnings = tracking_warnings(sequence.meta, sequence.fps)
     return {"quality": "low" if warnings else "ok", "warnings": warnings}
@@ -99,14 +99,14 @@ def _native_stderr_discarded() -> Iterator[None]:
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from gait.keypoints import KeypointFormatError
-    from gait.model import ModelError
+    from gait.identification.model import ModelError
+    from gait.media.keypoints import KeypointFormatError
 
     errors: list[type[BaseException]] = [UserError, KeypointFormatError, ModelError,
                                          FileNotFoundError, IsADirectoryError, PermissionError]
     try:
-        from gait.pose import PoseError
-        from gait.video import VideoError
+        from gait.media.video import VideoError
+        from gait.pose.extraction import PoseError
 
         errors += [VideoError, PoseError]
     except ImportError:  # pragma: no cover - mediapipe missing
@@ -119,7 +119,7 @@ def _print_json(data: Any, path: str | None) -> None:
     if path in (None, "-"):
         print(text)
     else:
-        from gait.keypoints import atomic_write
+        from gait.media.files import atomic_write
 
         atomic_write(Path(str(path)), lambda h: h.write((text + "\n").encode("utf-8")))
 
@@ -149,13 +149,13 @@ def _progress_printer(label: str) -> Any:
 
 def _load_clip(path: Path, quiet: bool) -> Any:
     """A KeypointSequence from a keypoint file or a video (through the keypoint cache)."""
-    from gait.keypoints import load_npz
+    from gait.media.keypoints import load_npz
 
     if not path.exists():
         raise UserError(f"{path}: no such file")
     if path.suffix.lower() == ".npz":
         return load_npz(path)
-    from gait.cache import KeypointCache
+    from gait.pose.cache import KeypointCache
 
     progress = None if quiet else _progress_printer(f"extracting {path.name}")
     return KeypointCache().get_or_extract(path, progress=progress)
@@ -164,8 +164,8 @@ def _load_clip(path: Path, quiet: bool) -> Any:
 def _load_model(path: str) -> Any:
     """:meth:`GaitModel.load`, with metadata that is damaged or does not fit the network (e.g.
     a ``.json`` beside another model's ``.keras``) as a one-line user error."""
-    from gait.keypoints import VIEWS
-    from gait.model import GaitModel, ModelError
+    from gait.identification.model import GaitModel, ModelError
+    from gait.media.keypoints import VIEWS
 
     try:
         model = GaitModel.load(path)
@@ -195,9 +195,9 @@ def _load_model(path: str) -> Any:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """`extract`: keypoints of a video to a .npz file (through the cache)."""
-    from gait.cache import KeypointCache
-    from gait.keypoints import save_npz
-    from gait.pose import PoseSettings
+    from gait.media.keypoints import save_npz
+    from gait.pose.cache import KeypointCache
+    from gait.pose.extraction import PoseSettings
 
     settings = PoseSettings(model_complexity=args.model_complexity)
     progress = None if args.quiet else _progress_printer(f"extracting {Path(args.video).name}")
@@ -214,8 +214,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """`import`: check a keypoint data set folder and summarise it."""
-    from gait.features import load_table
-    from gait.keypoints import read_manifest
+    from gait.media.datasets import read_manifest
+    from gait.walk.features import load_table
 
     records = read_manifest(args.folder)
     summary: dict[str, Any] = {"folder": str(args.folder), "n_clips": len(records), "views": {}}
@@ -251,26 +251,27 @@ def _rate(text: str) -> float:
     return value
 
 
-_DEFAULT_TARGET_FPIR_TEXT = "0.05"  # gait.identify.DEFAULT_TARGET_FPIR; a test keeps them equal
+# gait.identification.identify.DEFAULT_TARGET_FPIR; a test keeps them equal.
+_DEFAULT_TARGET_FPIR_TEXT = "0.05"
 
 
 def _target_fpir(args: argparse.Namespace) -> float:
     """``--target-fpir``, or the engine's default."""
-    from gait.identify import DEFAULT_TARGET_FPIR
+    from gait.identification.identify import DEFAULT_TARGET_FPIR
 
     return DEFAULT_TARGET_FPIR if args.target_fpir is None else float(args.target_fpir)
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from gait.model import ModelSettings
+    from gait.identification.settings import ModelSettings
 
     return ModelSettings.for_view(args.view, with_visibility=args.visibility, seed=args.seed)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     """`train`: train and calibrate a per-view model, save it."""
-    from gait.features import load_table
-    from gait.identify import train_identifier
+    from gait.identification.identify import train_identifier
+    from gait.walk.features import load_table
 
     table = load_table(args.data, args.view)
     if table.frame.empty:
@@ -291,9 +292,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_identify(args: argparse.Namespace) -> int:
     """`identify`: rank the suspects for one clip and give the verdict."""
-    from gait.cycles import analyse_gait
-    from gait.features import FeatureTable, analysis_features
-    from gait.identify import identify_table
+    from gait.identification.identify import identify_table
+    from gait.walk.cycles import analyse_gait
+    from gait.walk.features import FeatureTable, analysis_features
 
     model = _load_model(args.model)
     sequence = _load_clip(Path(args.clip), quiet=bool(args.json))
@@ -319,8 +320,8 @@ def cmd_identify(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """`evaluate`: the 6-fold or the enrol-then-probe protocol, as JSON."""
-    from gait.evaluate import evaluate_folds, evaluate_probe
-    from gait.features import load_table
+    from gait.identification.evaluate import evaluate_folds, evaluate_probe
+    from gait.walk.features import load_table
 
     enrol = load_table(args.enrol, args.view)
     if enrol.frame.empty:
@@ -358,11 +359,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
     """`catalogue`: the parameter catalogue as Markdown."""
-    from gait.parameters import catalogue_markdown
+    from gait.walk.parameters import catalogue_markdown
 
     text = catalogue_markdown()
     if args.markdown:
-        from gait.keypoints import atomic_write
+        from gait.media.files import atomic_write
 
         atomic_write(Path(args.markdown), lambda h: h.write(text.encode("utf-8")))
         print(f"wrote {args.markdown}")
@@ -416,8 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=42)
 
     def target_fpir_option(p: argparse.ArgumentParser) -> None:
-        # Default None, resolved by _target_fpir: importing gait.identify here would add
-        # about a second to every command, --help included.
+        # Default None, resolved by _target_fpir: importing gait.identification.identify here
+        # would add about a second to every command, --help included.
         p.add_argument("--target-fpir", type=_rate, default=None,
                        help="open-set calibration: wanted share of people who are not suspects "
                             f"named as one (default {_DEFAULT_TARGET_FPIR_TEXT})")

@@ -33,7 +33,7 @@ with demo_col, st.container(border=True):
              "lets you try every page at once.")
     if st.button("Open the synthetic demo case", icon=":material/science:"):
         with common.guard("Building the demo case"), st.spinner("Building the demo case ..."):
-            from gait.demo import build_demo_case
+            from gait.case.demo import build_demo_case
 
             case = build_demo_case(store, actor=common.actor())
             common.select_case(case.case_id)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from gait import casework
+from gait.case import dataset_import, intake
 from ui import common
 
 DIRECTIONS = {
@@ -62,9 +62,9 @@ with upload_tab:
         # A new key after each batch empties the uploader for the next one.
         batch = st.session_state.setdefault("upload_batch", 0)
         uploads = st.file_uploader(
-            f"Walking clips ({', '.join(casework.VIDEO_EXTENSIONS)}; at most "
-            f"{casework.MAX_UPLOAD_MB} MB each)",
-            type=[e.lstrip(".") for e in casework.VIDEO_EXTENSIONS],
+            f"Walking clips ({', '.join(intake.VIDEO_EXTENSIONS)}; at most "
+            f"{intake.MAX_UPLOAD_MB} MB each)",
+            type=[e.lstrip(".") for e in intake.VIDEO_EXTENSIONS],
             accept_multiple_files=True, key=f"uploads-{batch}")
         if st.button("Extract keypoints and enrol", type="primary", disabled=not uploads,
                      icon=":material/play_arrow:"):
@@ -73,13 +73,13 @@ with upload_tab:
                 for upload in uploads or []:
                     try:
                         with common.uploaded_file(upload) as path:
-                            report = casework.enrol_video(
+                            report = intake.enrol_video(
                                 store, case.case_id, suspect_id, path, upload.name, view,
                                 "unknown" if direction.startswith("detect") else direction,
                                 condition, progress=common.progress_callback(upload.name),
                                 actor=actor)
                     except common.USER_ERRORS as error:
-                        report = casework.ClipReport.refusal(common.one_line(error))
+                        report = intake.ClipReport.refusal(common.one_line(error))
                     reports.append((upload.name, report))
                 st.session_state["enrol_reports"] = reports
                 st.session_state["upload_batch"] = batch + 1
@@ -94,7 +94,7 @@ with import_tab:
     folder = st.text_input("Folder on the server", placeholder="/data/keypoints/enrol")
     if st.button("Import keypoints", disabled=not folder, icon=":material/upload_file:"):
         with common.guard("Importing keypoints"), st.spinner("Importing ..."):
-            result = casework.import_keypoint_folder(store, case.case_id, folder, actor=actor)
+            result = dataset_import.import_keypoint_folder(store, case.case_id, folder, actor=actor)
             st.success(f"Imported {result.n_added} clips ({result.n_existing} already in the "
                        f"case); new suspects: {', '.join(result.suspects_created) or 'none'}.")
             for clip_id, reason in result.refused:

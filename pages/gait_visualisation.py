@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from gait import casework, plots
-from gait import landmarks as lm
-from gait.parameters import CATALOGUE
-from ui import common
+from gait.case import clip_analysis, comparisons, tables
+from gait.media import landmarks as lm
+from gait.walk.parameters import CATALOGUE
+from ui import common, plots
 
 st.title("Gait visualisation")
 case = common.case_picker()
@@ -18,7 +18,7 @@ PARAMETERS = {p.name: p for p in CATALOGUE}
 def case_parameters(case_id: int, view: str, clip_ids: tuple[int, ...]) -> pd.DataFrame:
     """Every enrolled cycle of the view, recomputed only when the enrolled clips change."""
     del clip_ids  # part of the cache key only
-    return casework.case_parameters(store, case_id, view).rename(
+    return tables.case_parameters(store, case_id, view).rename(
         columns={"subject": "suspect"})
 
 
@@ -46,7 +46,7 @@ with clip_tab:
         clip = st.selectbox("Clip", clips, format_func=lambda c: common.clip_label(c, names))
         with common.guard("Analysing the clip"):
             sequence = store.keypoints(clip)
-            analysis = casework.clip_analysis(store, clip)
+            analysis = clip_analysis.clip_analysis(store, clip)
             video_col, info_col = st.columns([3, 2])
             with video_col:
                 common.show_video(store.overlay_path(clip),
@@ -72,7 +72,7 @@ with clip_tab:
                 csv_button(trajectory, "Download the trajectories (CSV)",
                            f"clip{clip.clip_id}_trajectories.csv", "csv-trajectories")
             st.plotly_chart(plots.events_figure(analysis), key="events")
-            table = casework.parameter_table(store, clip)
+            table = tables.parameter_table(store, clip)
             if table.empty:
                 st.info("No complete gait cycle, so no per-cycle parameters.",
                         icon=":material/info:")
@@ -123,7 +123,7 @@ with profile_tab, common.guard("Building the profile"):
     view, frame = enrolled_parameters("profile-view")
     if frame is not None:
         suspect = st.selectbox("Suspect", sorted(frame["suspect"].unique()))
-        profile = casework.suspect_profile(frame, suspect, group="suspect")
+        profile = comparisons.suspect_profile(frame, suspect, group="suspect")
         n_cycles = int(profile["cycles"].iloc[0]) if len(profile) else 0
         st.plotly_chart(plots.profile_figure(
             profile.set_index("parameter")["z vs case"],

@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from gait import casework, plots
-from gait.identify import INSUFFICIENT, MATCH
-from ui import common
+from gait.case import comparisons, evidence, intake
+from gait.identification.identify import INSUFFICIENT, MATCH
+from ui import common, plots
 
 st.title("Prediction")
 case = common.case_picker()
@@ -32,13 +32,13 @@ source = st.radio("Evidence", ["Upload a new clip", "Use a stored evidence clip"
 clip_id = None
 if source == "Upload a new clip":
     upload = st.file_uploader(
-        f"Evidence clip, {model.view} camera ({', '.join(casework.VIDEO_EXTENSIONS)}; at most "
-        f"{casework.MAX_UPLOAD_MB} MB). It is stored unchanged, by its SHA-256.",
-        type=[e.lstrip(".") for e in casework.VIDEO_EXTENSIONS])
+        f"Evidence clip, {model.view} camera ({', '.join(intake.VIDEO_EXTENSIONS)}; at most "
+        f"{intake.MAX_UPLOAD_MB} MB). It is stored unchanged, by its SHA-256.",
+        type=[e.lstrip(".") for e in intake.VIDEO_EXTENSIONS])
     if st.button("Store and identify", type="primary", disabled=upload is None,
                  icon=":material/policy:"):
         with common.guard("Reading the evidence"), common.uploaded_file(upload) as path:
-            report = casework.add_evidence_video(
+            report = intake.add_evidence_video(
                 store, case.case_id, path, upload.name, model.view,
                 progress=common.progress_callback(upload.name), actor=actor)
             if report.clip is None:
@@ -46,19 +46,19 @@ if source == "Upload a new clip":
             else:
                 clip_id = report.clip.clip_id
 else:
-    evidence = store.clips(case.case_id, view=model.view, role="evidence")
-    if not evidence:
+    stored = store.clips(case.case_id, view=model.view, role="evidence")
+    if not stored:
         st.info(f"No stored {model.view}-view evidence clip in this case.",
                 icon=":material/info:")
     else:
-        chosen = st.selectbox("Stored evidence clip", evidence,
+        chosen = st.selectbox("Stored evidence clip", stored,
                               format_func=lambda c: common.clip_label(c, {}))
         if st.button("Identify", type="primary", icon=":material/policy:"):
             clip_id = chosen.clip_id
 
 if clip_id is not None:
     with common.guard("Identification"), st.spinner("Identifying ..."):
-        outcome = casework.identify_clip(store, case.case_id, clip_id, model.model_id,
+        outcome = evidence.identify_clip(store, case.case_id, clip_id, model.model_id,
                                          actor=actor)
         st.session_state["identification"] = outcome
 
@@ -102,14 +102,14 @@ if outcome is not None and outcome.record.case_id == case.case_id:
         st.subheader(f"Evidence against {outcome.compared_suspect}: parameter by parameter")
         st.caption("Standardised difference: (evidence median − suspect's median) / the "
                    "suspect's spread over their enrolment cycles.")
-        shown = comparison[[casework.COL_PARAMETER, casework.COL_UNIT,
-                            casework.COL_EVIDENCE_MEDIAN, casework.COL_SUSPECT_MEDIAN,
-                            casework.COL_STD_DIFF]]
+        shown = comparison[[comparisons.COL_PARAMETER, comparisons.COL_UNIT,
+                            comparisons.COL_EVIDENCE_MEDIAN, comparisons.COL_SUSPECT_MEDIAN,
+                            comparisons.COL_STD_DIFF]]
         agree_col, differ_col = st.columns(2)
         agree_col.markdown("**Agree most**")
         agree_col.dataframe(shown.head(10), hide_index=True)
         differ_col.markdown("**Differ most**")
-        differ_col.dataframe(shown.dropna(subset=[casework.COL_STD_DIFF]).tail(10).iloc[::-1],
+        differ_col.dataframe(shown.dropna(subset=[comparisons.COL_STD_DIFF]).tail(10).iloc[::-1],
                              hide_index=True)
         st.plotly_chart(plots.comparison_figure(comparison), key="comparison")
     common.show_video(store.overlay_path(clip))

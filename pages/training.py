@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from gait import casework, plots
-from gait.identify import DEFAULT_TARGET_FPIR
-from gait.model import ModelSettings
-from ui import common
+from gait.case import training
+from gait.identification.identify import DEFAULT_TARGET_FPIR
+from gait.identification.settings import ModelSettings
+from ui import common, plots
 
 FALSE_MATCH_RATES = [0.01, 0.02, 0.05, 0.1, 0.2]
 
@@ -64,7 +64,7 @@ if st.button("Train and evaluate", type="primary", icon=":material/model_trainin
                        text=f"{label.get(what, what)}: fold {done} of {total}")
 
     with common.guard("Training"):
-        record = casework.train_case_model(store, case.case_id, view, with_visibility,
+        record = training.train_case_model(store, case.case_id, view, with_visibility,
                                            on_epoch=on_epoch, progress=on_progress,
                                            actor=common.actor(), target_fpir=target_fpir)
         epoch_bar.progress(1.0, text=f"Training done: model #{record.model_id}")
@@ -106,18 +106,18 @@ cols[1].metric("Open-set threshold", "n/a" if threshold is None else f"{threshol
                    f"value; set for {calibration.get('target_fpir', 0):.0%} false matches on "
                    "held-out suspects."))
 cols[2].metric("Training cycles", metrics.get("n_cycles", "n/a"))
-seconds = metrics.get(casework.METRIC_TRAINING_S)
+seconds = metrics.get(training.METRIC_TRAINING_S)
 cols[3].metric("Training time", "n/a" if seconds is None else f"{seconds:.0f} s")
-for note in (metrics.get(casework.METRIC_EVAL_SKIPPED), metrics.get("evaluation_note")):
+for note in (metrics.get(training.METRIC_EVAL_SKIPPED), metrics.get("evaluation_note")):
     if note:
         st.caption(note)
 if metrics.get("history"):
     st.plotly_chart(plots.training_figure(metrics["history"]), key="history")
-per_suspect = metrics.get(casework.METRIC_PER_SUSPECT) or {}
+per_suspect = metrics.get(training.METRIC_PER_SUSPECT) or {}
 if per_suspect:
     frame = pd.DataFrame({"suspect": list(per_suspect), "clip rank-1": list(per_suspect.values())})
     st.bar_chart(frame, x="suspect", y="clip rank-1", height=260)
-confusion = metrics.get(casework.METRIC_CONFUSION) or {}
+confusion = metrics.get(training.METRIC_CONFUSION) or {}
 if confusion.get("labels"):
     st.plotly_chart(plots.confusion_figure(confusion["labels"], confusion["counts"]),
                     key="confusion")

@@ -6,15 +6,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
+
+from tests.helpers import PROJECT_ROOT
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
 
 def shared_data_dir() -> Path:
     """The shared data folder (``GAIT_SHARED_DATA``, default ``../shared/data``)."""
@@ -43,24 +40,3 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory,
                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test uses a private keypoint cache, never the user's."""
     monkeypatch.setenv("GAIT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "keypoint-cache"))
-
-
-def write_test_video(
-    path: Path,
-    frames: list[np.ndarray],
-    fps: int = 25,
-    rotation_deg: int = 0,
-) -> Path:
-    """Encode RGB frames (H.264 MP4), optionally with a display rotation in the header."""
-    height, width = frames[0].shape[:2]
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        if rotation_deg:
-            stream.set_display_rotation(rotation_deg)
-        for rgb in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path

@@ -7,11 +7,11 @@ has an answer of its own, through the API. The fast ones run ``cli.main`` in-pro
 Covered elsewhere and not repeated here:
 
 * ``tests/test_video.py::test_bad_videos_raise_one_line_video_error``: missing, empty, text,
-  folder, audio-only, truncated and header-only files at the :mod:`gait.video` level;
+  folder, audio-only, truncated and header-only files at the :mod:`gait.media.video` level;
 * ``tests/test_pose.py::test_video_without_a_person_raises_pose_error``,
   ``test_truncated_video_is_extracted_up_to_the_cut`` and
   ``test_two_people_clip_follows_the_walker``: the same clips through
-  :func:`gait.pose.extract_keypoints`;
+  :func:`gait.pose.extraction.extract_keypoints`;
 * ``tests/test_keypoints.py::test_invalid_arrays_are_refused``: :class:`KeypointSequence`
   validation;
 * ``tests/test_model_identify.py::test_feature_schema_mismatch_is_a_clear_error``: a table
@@ -31,17 +31,19 @@ from typing import Any
 import av
 import numpy as np
 import pytest
-from conftest import write_test_video
 
 from gait import cli
-from gait.cycles import analyse_gait
-from gait.features import FeatureTable, analysis_features, build_table
-from gait.identify import INSUFFICIENT, identify_table, train_identifier
-from gait.keypoints import ClipRecord, KeypointSequence, load_dataset, load_npz, save_npz
-from gait.landmarks import L_HIP, R_HIP
-from gait.model import GaitModel, ModelError, ModelSettings
-from gait.quality import tracking_warnings as quality_warnings
-from gait.synthetic import WalkerStyle, synthetic_walk
+from gait.identification.identify import INSUFFICIENT, identify_table, train_identifier
+from gait.identification.model import GaitModel, ModelError
+from gait.identification.settings import ModelSettings
+from gait.media.datasets import ClipRecord, load_dataset
+from gait.media.keypoints import KeypointSequence, load_npz, save_npz
+from gait.media.landmarks import L_HIP, R_HIP
+from gait.pose.synthetic import WalkerStyle, synthetic_walk
+from gait.walk.cycles import analyse_gait
+from gait.walk.features import FeatureTable, analysis_features, build_table
+from gait.walk.quality import tracking_warnings as quality_warnings
+from tests.helpers import write_test_video
 
 ROOT = Path(__file__).resolve().parents[1]
 CASIA_WALK = "casia-b/001-nm-01-090.avi"  # 106 frames; the walker is in view from frame ~45

@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import gait.evaluate
-import gait.features
+import gait.identification.evaluate
+import gait.walk.features
 from gait.cli import main
-from gait.keypoints import save_npz
-from gait.synthetic import synthetic_walk
+from gait.media.keypoints import save_npz
+from gait.pose.synthetic import synthetic_walk
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,7 +58,7 @@ def test_target_fpir_must_be_a_rate(rate: str, tmp_path: Path,
 
 def test_target_fpir_default_in_the_help_is_the_engine_default(
         capsys: pytest.CaptureFixture[str]) -> None:
-    from gait.identify import DEFAULT_TARGET_FPIR
+    from gait.identification.identify import DEFAULT_TARGET_FPIR
 
     with pytest.raises(SystemExit):
         main(["train", "--help"])
@@ -66,7 +66,7 @@ def test_target_fpir_default_in_the_help_is_the_engine_default(
 
 
 def test_catalogue_document_is_up_to_date() -> None:
-    from gait.parameters import catalogue_markdown
+    from gait.walk.parameters import catalogue_markdown
 
     assert (ROOT / "docs" / "parameters.md").read_text(encoding="utf-8") == catalogue_markdown()
 
@@ -101,8 +101,8 @@ def test_evaluate_prints_the_open_set_figures(tmp_path: Path, monkeypatch: pytes
               "open_set": {"n_impostor_clips": 20, "fpir": 0.0, "fnir": 0.25,
                            "threshold": 0.6, "target_fpir": 0.1, "eer": 0.1,
                            "fnir_at_fpir_10pct": 0.05}}
-    monkeypatch.setattr(gait.features, "load_table", lambda folder, view: Table())
-    monkeypatch.setattr(gait.evaluate, "evaluate_probe", lambda *a, **k: report)
+    monkeypatch.setattr(gait.walk.features, "load_table", lambda folder, view: Table())
+    monkeypatch.setattr(gait.identification.evaluate, "evaluate_probe", lambda *a, **k: report)
     out = tmp_path / "report.json"
     assert main(["evaluate", "--enrol", "E", "--probe", "P", "--view", "side",
                  "--json", str(out)]) == 0

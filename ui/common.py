@@ -1,6 +1,6 @@
 """What every dashboard page shares: the case store, the case picker, errors, uploads, progress.
 
-Pages stay thin: they lay out widgets and call the engine (`gait.casework`, `gait.plots`);
+Pages stay thin: they lay out widgets and call the engine (`gait.case`) and `ui.plots`;
 this module holds the few Streamlit-specific helpers they have in common.
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 
 import streamlit as st
 
-from gait.store import Case, CaseStore, Clip, default_data_dir
-from gait.store import one_line as store_one_line
+from gait.case.store import Case, CaseStore, Clip, default_data_dir
+from gait.case.store import one_line as store_one_line
 
 LOG = logging.getLogger("gait.dashboard")
 CASE_KEY = "case_id"

@@ -1,0 +1,98 @@
+"""How gait parameters compare: an evidence clip with a suspect, a suspect with the case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gait.walk.parameters import CATALOGUE, parameters_for_view
+
+# Comparison frame columns (identify_clip).
+COL_PARAMETER = "parameter"
+COL_UNIT = "unit"
+COL_GROUP = "group"
+COL_EVIDENCE_MEDIAN = "evidence_median"
+COL_SUSPECT_MEDIAN = "suspect_median"
+COL_SUSPECT_SPREAD = "suspect_spread"
+COL_STD_DIFF = "standardised_difference"
+COL_N_EVIDENCE = "n_evidence_cycles"
+COL_N_SUSPECT = "n_suspect_cycles"
+COMPARISON_COLUMNS = (COL_PARAMETER, COL_UNIT, COL_GROUP, COL_EVIDENCE_MEDIAN,
+                      COL_SUSPECT_MEDIAN, COL_SUSPECT_SPREAD, COL_STD_DIFF, COL_N_EVIDENCE,
+                      COL_N_SUSPECT)
+# A suspect's within-person spread is floored at this share of the case-wide spread, so a
+# parameter that happens not to vary in a few enrolment cycles does not blow up.
+SPREAD_FLOOR_FRACTION = 0.1
+
+def compare_parameters(evidence: pd.DataFrame, suspect: pd.DataFrame, everyone: pd.DataFrame,
+                       view: str) -> pd.DataFrame:
+    """Parameter-by-parameter comparison of an evidence clip with a suspect's enrolment.
+
+    Parameters
+    ----------
+    evidence, suspect, everyone : DataFrame
+        Per-cycle rows of the evidence clip, of the suspect's enrolment clips and of every
+        enrolment clip of the case (for the spread floor).
+    view : {"side", "front"}
+
+    Returns
+    -------
+    DataFrame
+        See :attr:`IdentificationOutcome.comparison`. ``standardised_difference`` =
+        (evidence median - suspect median) / suspect spread, where the spread is the
+        standard deviation of the suspect's cycles, floored at
+        ``SPREAD_FLOOR_FRACTION`` x the case-wide standard deviation.
+    """
+    rows = []
+    for parameter in parameters_for_view(view):
+        name = parameter.name
+        ev = evidence[name].dropna().to_numpy(float) if name in evidence else np.array([])
+        su = suspect[name].dropna().to_numpy(float) if name in suspect else np.array([])
+        al = everyone[name].dropna().to_numpy(float) if name in everyone else np.array([])
+        ev_median = float(np.median(ev)) if ev.size else np.nan
+        su_median = float(np.median(su)) if su.size else np.nan
+        spread = float(np.std(su, ddof=1)) if su.size >= 2 else np.nan
+        floor = SPREAD_FLOOR_FRACTION * float(np.std(al, ddof=1)) if al.size >= 2 else np.nan
+        scale = np.nanmax([spread, floor]) if np.isfinite([spread, floor]).any() else np.nan
+        diff = (ev_median - su_median) / scale if scale and np.isfinite(scale) else np.nan
+        rows.append((name, parameter.unit, parameter.group, ev_median, su_median, spread,
+                     float(diff), int(ev.size), int(su.size)))
+    frame = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+    order = frame[COL_STD_DIFF].abs().sort_values(na_position="last", kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+
+def suspect_profile(frame: pd.DataFrame, suspect: str, group: str = "subject") -> pd.DataFrame:
+    """How one suspect's gait parameters differ from the whole case.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Every enrolled cycle of one view (:func:`case_parameters`).
+    suspect : str
+        Value of the ``group`` column to profile.
+    group : str
+        Column holding the suspect names.
+
+    Returns
+    -------
+    DataFrame
+        One row per catalogue parameter present in ``frame``: ``parameter, unit, suspect
+        median, case median, z vs case`` ((suspect median - case median) / case standard
+        deviation; NaN when the parameter does not vary) and ``cycles`` (the suspect's).
+    """
+    catalogue = {p.name: p for p in CATALOGUE}
+    names = [c for c in frame.columns if c in catalogue]
+    values = frame[names].astype(float)
+    own = values[frame[group] == suspect]
+    case_median = values.median()
+    spread = values.std().replace(0.0, np.nan)
+    return pd.DataFrame({
+        "parameter": names,
+        "unit": [catalogue[n].unit for n in names],
+        "suspect median": own.median().to_numpy(),
+        "case median": case_median.to_numpy(),
+        "z vs case": ((own.median() - case_median) / spread).to_numpy(),
+        "cycles": len(own),
+    })

@@ -1,0 +1,120 @@
+"""The case database's tables, indexes and triggers (SQLite), and its schema version.
+
+The version is kept in ``PRAGMA user_version``. The triggers make the audit log and the
+identifications append-only and a stored clip's or model's files unchangeable.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE cases (
+    case_id     INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+    notes       TEXT NOT NULL DEFAULT '',
+    synthetic   INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)),
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE suspects (
+    suspect_id    INTEGER PRIMARY KEY,
+    case_id       INTEGER NOT NULL REFERENCES cases(case_id) ON DELETE RESTRICT,
+    name          TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    notes         TEXT NOT NULL DEFAULT '',
+    photo_sha256  TEXT,
+    created_at    TEXT NOT NULL,
+    created_by    TEXT NOT NULL DEFAULT '',
+    UNIQUE (case_id, name)
+);
+CREATE TABLE clips (
+    clip_id             INTEGER PRIMARY KEY,
+    case_id             INTEGER NOT NULL REFERENCES cases(case_id) ON DELETE RESTRICT,
+    suspect_id          INTEGER REFERENCES suspects(suspect_id) ON DELETE RESTRICT,
+    role                TEXT NOT NULL CHECK (role IN ('enrolment', 'evidence')),
+    original_name       TEXT NOT NULL,
+    view                TEXT NOT NULL CHECK (view IN ('side', 'front')),
+    direction           TEXT NOT NULL,
+    condition           TEXT NOT NULL,
+    source              TEXT NOT NULL CHECK (source IN ('video', 'keypoints', 'synthetic')),
+    video_sha256        TEXT,
+    keypoints_sha256    TEXT NOT NULL,
+    overlay_sha256      TEXT,
+    fps                 REAL NOT NULL,
+    frame_width_px      INTEGER,
+    frame_height_px     INTEGER,
+    duration_s          REAL NOT NULL,
+    n_frames            INTEGER NOT NULL,
+    frames_with_person  INTEGER NOT NULL,
+    mean_visibility     REAL NOT NULL,
+    n_cycles            INTEGER NOT NULL,
+    warnings_json       TEXT NOT NULL DEFAULT '[]',
+    added_at            TEXT NOT NULL,
+    added_by            TEXT NOT NULL DEFAULT '',
+    CHECK (role = 'evidence' OR suspect_id IS NOT NULL)
+);
+CREATE UNIQUE INDEX clips_one_per_video ON clips(case_id, video_sha256)
+    WHERE video_sha256 IS NOT NULL;
+CREATE UNIQUE INDEX clips_one_per_keypoints ON clips(case_id, keypoints_sha256)
+    WHERE video_sha256 IS NULL;
+CREATE INDEX clips_by_case ON clips(case_id, view, role);
+CREATE TABLE models (
+    model_id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id          INTEGER NOT NULL REFERENCES cases(case_id) ON DELETE RESTRICT,
+    view             TEXT NOT NULL CHECK (view IN ('side', 'front')),
+    with_visibility  INTEGER NOT NULL CHECK (with_visibility IN (0, 1)),
+    suspects_json    TEXT NOT NULL,
+    metrics_json     TEXT NOT NULL,
+    keras_sha256     TEXT NOT NULL,
+    json_sha256      TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    added_by         TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE identifications (
+    identification_id       INTEGER PRIMARY KEY,
+    case_id                 INTEGER NOT NULL REFERENCES cases(case_id) ON DELETE RESTRICT,
+    clip_id                 INTEGER NOT NULL REFERENCES clips(clip_id) ON DELETE RESTRICT,
+    model_id                INTEGER NOT NULL REFERENCES models(model_id) ON DELETE RESTRICT,
+    verdict                 TEXT NOT NULL,
+    suspect                 TEXT,
+    calibrated_probability  REAL,
+    result_json             TEXT NOT NULL,
+    created_at              TEXT NOT NULL,
+    added_by                TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE audit (
+    event_id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at                TEXT NOT NULL,
+    case_id           INTEGER,
+    action            TEXT NOT NULL,
+    details_json      TEXT NOT NULL,
+    software_version  TEXT NOT NULL,
+    actor             TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER identifications_no_update BEFORE UPDATE ON identifications
+BEGIN SELECT RAISE(ABORT, 'identifications are never changed'); END;
+CREATE TRIGGER identifications_no_delete BEFORE DELETE ON identifications
+BEGIN SELECT RAISE(ABORT, 'identifications are never deleted'); END;
+CREATE TRIGGER clips_evidence_fixed BEFORE UPDATE OF video_sha256, keypoints_sha256 ON clips
+BEGIN SELECT RAISE(ABORT, 'a stored clip''s files are never replaced'); END;
+CREATE TRIGGER models_files_fixed BEFORE UPDATE OF keras_sha256, json_sha256 ON models
+BEGIN SELECT RAISE(ABORT, 'a stored model''s files are never replaced'); END;
+"""
+
+
+def statements(script: str) -> list[str]:
+    """Split the schema script into statements (triggers contain inner semicolons)."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        text = "\n".join(current).strip()
+        if text.endswith(";") and sqlite3.complete_statement(text):
+            statements.append(text)
+            current = []
+    return statements

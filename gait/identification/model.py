@@ -1,0 +1,235 @@
+"""The trained per-view identification model: use it, save it, load it.
+
+A saved model is two files side by side: ``NAME.keras`` (the network) and ``NAME.json``
+(suspects, feature names, imputation values, settings, software versions, a fingerprint of
+the training data, the open-set calibration). Nothing is pickled. The network is built by
+:mod:`gait.identification.network` and trained by :mod:`gait.identification.training`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gait import __version__
+from gait.identification.network import direction_scaling_layer
+from gait.identification.settings import ModelSettings
+from gait.identification.verification import VERIFICATION_LAYER, verification_layer
+from gait.media.files import atomic_write
+from gait.walk.features import FeatureTable
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+MODEL_FORMAT = "gait-id-model/1"
+
+
+class ModelError(ValueError):
+    """A model file is missing, unreadable, or does not fit the data it is given."""
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the software that makes and reads models."""
+    import keras
+    import sklearn
+    import tensorflow as tf
+
+    return {
+        "gait_id": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "scikit_learn": sklearn.__version__,
+    }
+
+
+@dataclass
+class GaitModel:
+    """A trained network with everything needed to use and trace it.
+
+    Attributes
+    ----------
+    network : keras.Model
+    view : str
+    suspects : list of str
+        Class index -> suspect name.
+    feature_names : list of str
+        Input columns, in order.
+    impute_values : ndarray, shape (n_features,)
+        Training medians used for features a cycle lacks (NaN).
+    settings : ModelSettings
+    metadata : dict
+        Versions, training data fingerprint, history, open-set calibration, ...
+    directions : list of str
+        Walking directions with their own feature scaling (empty: pooled scaling only). The
+        network's input is then the features followed by ``len(directions) + 1`` one-hot
+        direction columns, the last one for a direction the model does not know.
+    """
+
+    network: Any
+    view: str
+    suspects: list[str]
+    feature_names: list[str]
+    impute_values: np.ndarray
+    settings: ModelSettings
+    metadata: dict[str, Any] = field(default_factory=dict)
+    directions: list[str] = field(default_factory=list)
+
+    @property
+    def n_inputs(self) -> int:
+        """Width of the network's input: features plus one-hot direction columns."""
+        return len(self.feature_names) + (len(self.directions) + 1 if self.directions else 0)
+
+    def direction_columns(self, directions: Any) -> np.ndarray:
+        """One-hot direction columns, shape (n_cycles, len(directions) + 1); unknown -> last."""
+        index = {d: i for i, d in enumerate(self.directions)}
+        codes = np.array([index.get(str(d), len(self.directions)) for d in directions], int)
+        return np.eye(len(self.directions) + 1, dtype=np.float64)[codes].reshape(
+            len(codes), len(self.directions) + 1)
+
+    def features_from(self, table: FeatureTable) -> np.ndarray:
+        """The model's input matrix for a table, shape (n_cycles, n_inputs), NaN imputed.
+
+        The features in :attr:`feature_names` order, followed by the one-hot walking
+        direction (from the table's ``direction`` column) when the model scales per direction.
+        """
+        if table.view != self.view:
+            raise ModelError(f"this is a {self.view}-view model; the clip is {table.view}-view")
+        missing = [n for n in self.feature_names if n not in table.frame.columns]
+        if missing:
+            raise ModelError(
+                f"the model's feature schema does not match the data ({len(missing)} features "
+                f"missing, e.g. {missing[0]}); retrain the model with this software version"
+            )
+        x = table.matrix(self.feature_names)
+        x = np.where(np.isnan(x), self.impute_values[None, :], x)
+        if self.directions:
+            x = np.hstack([x, self.direction_columns(table.frame["direction"].to_numpy())])
+        return x
+
+    def predict_cycles(self, x: np.ndarray) -> np.ndarray:
+        """Per-cycle suspect probabilities, shape (n_cycles, n_suspects).
+
+        ``x`` is :meth:`features_from`'s output; a matrix of the features alone (without the
+        direction columns) is scaled with the pooled statistics.
+        """
+        return self.predict_outputs(x)[0]
+
+    def predict_outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per-cycle suspect probabilities and whitened verification descriptions.
+
+        Returns
+        -------
+        probabilities : ndarray, shape (n_cycles, n_suspects)
+        whitened : ndarray, shape (n_cycles, n_dims), or None
+            See :mod:`gait.identification.verification`; None for a model saved before it had them.
+        """
+        if x.ndim == 2 and self.directions and x.shape[1] == len(self.feature_names):
+            x = np.hstack([x, self.direction_columns(["unknown"] * x.shape[0])])
+        if x.ndim != 2 or x.shape[1] != self.n_inputs:
+            raise ModelError(
+                f"expected {len(self.feature_names)} features per cycle, got shape {x.shape}"
+            )
+        if x.shape[0] == 0:
+            templates = self.templates
+            return (np.empty((0, len(self.suspects))),
+                    None if templates is None else np.empty((0, templates.shape[1])))
+        out = self.network(x.astype(np.float32), training=False)
+        if isinstance(out, dict):
+            return (np.asarray(out["suspects"], dtype=np.float64),
+                    np.asarray(out["verification"], dtype=np.float64))
+        return np.asarray(out, dtype=np.float64), None
+
+    @functools.cached_property
+    def templates(self) -> np.ndarray | None:
+        """Suspect templates of the verification layer, shape (n_suspects, n_dims), or None
+        for a model saved before it had one (read once: the network is never changed)."""
+        try:
+            layer = self.network.get_layer(VERIFICATION_LAYER)
+        except ValueError:
+            return None
+        return np.asarray(layer.templates.numpy(), dtype=np.float64)
+
+    @property
+    def n_suspect_outputs(self) -> int | None:
+        """Width of the network's suspect-probability output (None if unknown)."""
+        try:
+            return int(self.network.get_layer("suspects").output.shape[-1])
+        except (ValueError, AttributeError, TypeError):
+            return None
+
+    def save(self, path: str | os.PathLike[str]) -> tuple[Path, Path]:
+        """Write ``PATH.keras`` and ``PATH.json`` (atomically); return both paths."""
+        base = Path(path)
+        if base.suffix in (".keras", ".json"):
+            base = base.with_suffix("")
+        keras_path, json_path = base.with_suffix(".keras"), base.with_suffix(".json")
+        keras_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = keras_path.with_name(f".{keras_path.stem}.tmp.keras")
+        self.network.save(tmp)
+        os.replace(tmp, keras_path)
+        meta = {
+            **self.metadata,
+            "format": MODEL_FORMAT,
+            "view": self.view,
+            "suspects": self.suspects,
+            "feature_names": self.feature_names,
+            "impute_values": [float(v) for v in self.impute_values],
+            "settings": self.settings.to_dict(),
+            "directions": self.directions,
+        }
+        text = json.dumps(meta, indent=2, sort_keys=True, default=_json_default)
+        atomic_write(json_path, lambda handle: handle.write(text.encode("utf-8")))
+        return keras_path, json_path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> GaitModel:
+        """Read a model saved by :meth:`save` (path with or without its suffix)."""
+        import keras
+
+        base = Path(path)
+        if base.suffix in (".keras", ".json"):
+            base = base.with_suffix("")
+        keras_path, json_path = base.with_suffix(".keras"), base.with_suffix(".json")
+        if not keras_path.is_file() or not json_path.is_file():
+            raise ModelError(f"{base}: needs both {keras_path.name} and {json_path.name}")
+        try:
+            meta = json.loads(json_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelError(f"{json_path}: not a readable model metadata file") from exc
+        if meta.get("format") != MODEL_FORMAT:
+            raise ModelError(f"{json_path}: unknown model format {meta.get('format')!r}")
+        direction_scaling_layer()  # registers the custom layers before loading
+        verification_layer()
+        try:
+            network = keras.saving.load_model(keras_path, compile=False, safe_mode=True)
+        except Exception as exc:  # Keras raises many types for a broken archive
+            raise ModelError(f"{keras_path}: not a readable Keras model ({exc})") from exc
+        return cls(
+            network=network,
+            view=meta["view"],
+            suspects=list(meta["suspects"]),
+            feature_names=list(meta["feature_names"]),
+            impute_values=np.asarray(meta["impute_values"], dtype=np.float64),
+            settings=ModelSettings.from_dict(meta["settings"]),
+            metadata={k: v for k, v in meta.items()
+                      if k not in ("suspects", "feature_names", "impute_values", "settings",
+                                   "directions")},
+            directions=list(meta.get("directions", [])),
+        )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -1,0 +1,210 @@
+"""On-disk cache of extracted keypoints (and overlay videos), addressed by content.
+
+An entry's key is the SHA-256 of: the video file's SHA-256,
+:data:`gait.pose.extraction.EXTRACTOR_VERSION` and a stable hash of
+:meth:`gait.pose.extraction.PoseSettings.to_dict`. Renaming or moving a video keeps its entry;
+changing one byte of it, the extractor or a setting makes a new one. Entries are
+``<key>.npz`` (:func:`gait.media.keypoints.save_npz`, written atomically) and, when asked for,
+``<key>.overlay.mp4``. An entry that cannot be read, or whose metadata does not match its
+key, is treated as missing and replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from gait.media.files import atomic_write
+from gait.media.keypoints import KeypointSequence, load_npz, save_npz
+from gait.media.video import sha256_file
+from gait.pose import extraction as pose
+
+CACHE_DIR_ENV = "GAIT_CACHE_DIR"
+DEFAULT_CACHE_DIR = Path("~/.cache/gait-id/keypoints")
+
+
+def default_cache_dir() -> Path:
+    """``$GAIT_CACHE_DIR`` if set, else ``~/.cache/gait-id/keypoints``."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    return Path(env).expanduser() if env else DEFAULT_CACHE_DIR.expanduser()
+
+
+def settings_digest(settings: pose.PoseSettings) -> str:
+    """Stable SHA-256 (hex) of the settings' JSON form (sorted keys, no whitespace)."""
+    text = json.dumps(settings.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class KeypointCache:
+    """Content-addressed store of :class:`~gait.media.keypoints.KeypointSequence` per video.
+
+    Parameters
+    ----------
+    root_dir : path-like, optional
+        Folder of the entries (created on first write); default :func:`default_cache_dir`.
+
+    Examples
+    --------
+    >>> cache = KeypointCache()                               # doctest: +SKIP
+    >>> seq = cache.get_or_extract("walk.mp4", overlay=True)  # doctest: +SKIP
+    >>> cache.overlay_path_for("walk.mp4")                    # doctest: +SKIP
+    """
+
+    def __init__(self, root_dir: str | os.PathLike[str] | None = None) -> None:
+        self.root_dir = Path(root_dir).expanduser() if root_dir else default_cache_dir()
+        # Hash of each file seen, keyed by (path, size, mtime, inode), to hash a file once.
+        self._sha_memo: dict[tuple[str, int, int, int], str] = {}
+
+    def __repr__(self) -> str:
+        return f"KeypointCache({str(self.root_dir)!r})"
+
+    # -- keys and paths ----------------------------------------------------------------------
+    def video_sha256(self, video_path: str | os.PathLike[str]) -> str:
+        """SHA-256 of the video file (remembered while the file stays unchanged)."""
+        path = Path(video_path)
+        try:
+            st = path.stat()
+        except OSError:
+            return sha256_file(path)  # raises VideoError with a clear message
+        memo_key = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+        sha = self._sha_memo.get(memo_key)
+        if sha is None:
+            sha = sha256_file(path)
+            self._sha_memo[memo_key] = sha
+        return sha
+
+    def key(
+        self, video_path: str | os.PathLike[str], settings: pose.PoseSettings | None = None
+    ) -> str:
+        """Cache key (64 hex digits) of a video extracted with ``settings``."""
+        return self._key(self.video_sha256(video_path), settings or pose.PoseSettings())
+
+    @staticmethod
+    def _key(video_sha: str, settings: pose.PoseSettings) -> str:
+        text = "\n".join((video_sha, pose.EXTRACTOR_VERSION, settings_digest(settings)))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def path_for(
+        self, video_path: str | os.PathLike[str], settings: pose.PoseSettings | None = None
+    ) -> Path:
+        """Where the keypoints of the video are (or would be) cached."""
+        return self.root_dir / f"{self.key(video_path, settings)}.npz"
+
+    def overlay_path_for(
+        self, video_path: str | os.PathLike[str], settings: pose.PoseSettings | None = None
+    ) -> Path:
+        """Where the overlay video of the video is (or would be) cached."""
+        return self.root_dir / f"{self.key(video_path, settings)}.overlay.mp4"
+
+    # -- reading -----------------------------------------------------------------------------
+    @staticmethod
+    def _load(
+        entry: Path, video_sha: str, settings: pose.PoseSettings, clip_id: str
+    ) -> KeypointSequence | None:
+        if not entry.is_file():
+            return None
+        try:
+            sequence = load_npz(entry, clip_id=clip_id)
+        except Exception:
+            # A damaged .npz fails in many ways besides KeypointFormatError (BadZipFile,
+            # zlib.error, even SyntaxError from a garbled array header): all mean "corrupt",
+            # a miss that the next extraction replaces.
+            entry.unlink(missing_ok=True)
+            return None
+        meta = sequence.meta
+        if (
+            meta.get("sha256") != video_sha
+            or meta.get("extractor_version") != pose.EXTRACTOR_VERSION
+            or meta.get("settings") != settings.to_dict()
+        ):
+            entry.unlink(missing_ok=True)
+            return None
+        return sequence
+
+    def get(
+        self, video_path: str | os.PathLike[str], settings: pose.PoseSettings | None = None
+    ) -> KeypointSequence | None:
+        """Cached keypoints of the video, or ``None`` (never runs the pose model).
+
+        Raises
+        ------
+        gait.media.video.VideoError
+            If the video file is missing.
+        """
+        settings = settings or pose.PoseSettings()
+        sha = self.video_sha256(video_path)
+        entry = self.root_dir / f"{self._key(sha, settings)}.npz"
+        return self._load(entry, sha, settings, Path(video_path).stem)
+
+    def get_or_extract(
+        self,
+        video_path: str | os.PathLike[str],
+        settings: pose.PoseSettings | None = None,
+        progress: pose.ProgressCallback | None = None,
+        overlay_path: str | os.PathLike[str] | None = None,
+        *,
+        overlay: bool = False,
+    ) -> KeypointSequence:
+        """Cached keypoints of the video, extracting and storing them on a miss.
+
+        Parameters
+        ----------
+        video_path : path-like
+            Video file.
+        settings : PoseSettings, optional
+            Extraction settings (default ``PoseSettings()``).
+        progress : callable, optional
+            ``progress(frames_done, frames_total, frames_per_s)`` during an extraction.
+        overlay_path : path-like, optional
+            Also copy the overlay video here (implies ``overlay=True``).
+        overlay : bool
+            Make sure the overlay video is cached at :meth:`overlay_path_for`; on a cache hit
+            it is drawn from the cached keypoints, without the pose model.
+
+        Returns
+        -------
+        KeypointSequence
+            See :func:`gait.pose.extraction.extract_keypoints`.
+
+        Raises
+        ------
+        gait.media.video.VideoError, gait.pose.extraction.PoseError
+            As :func:`gait.pose.extraction.extract_keypoints`.
+        """
+        settings = settings or pose.PoseSettings()
+        path = Path(video_path)
+        sha = self.video_sha256(path)
+        key = self._key(sha, settings)
+        entry = self.root_dir / f"{key}.npz"
+        overlay_file = self.root_dir / f"{key}.overlay.mp4"
+        want_overlay = overlay or overlay_path is not None
+        sequence = self._load(entry, sha, settings, path.stem)
+        if sequence is None:
+            sequence = pose.extract_keypoints(
+                path,
+                settings,
+                progress=progress,
+                overlay_path=overlay_file if want_overlay else None,
+                video_sha256=sha,
+            )
+            save_npz(sequence, entry)
+        elif want_overlay and not overlay_file.is_file():
+            pose.render_overlay(path, sequence, overlay_file)
+        if overlay_path is not None:
+            _copy_atomic(overlay_file, Path(overlay_path))
+        return sequence
+
+
+def _copy_atomic(source: Path, destination: Path) -> None:
+    if source.resolve() == destination.resolve():
+        return
+
+    def write(handle: Any) -> None:
+        with source.open("rb") as src:
+            shutil.copyfileobj(src, handle)
+
+    atomic_write(destination, write)

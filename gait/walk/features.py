@@ -1,0 +1,167 @@
+"""Per-cycle feature tables: the gait parameters of many clips, with who and how they were filmed.
+
+A :class:`FeatureTable` is what training, identification and evaluation consume. Its frame
+has one row per gait cycle: the columns of :data:`META_COLUMNS`, then the parameter columns
+of the view (see :mod:`gait.walk.parameters`), then their visibility columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gait.media.datasets import ClipRecord, load_dataset
+from gait.media.keypoints import KeypointSequence
+from gait.walk.augmentation import AugmentSettings, perturb_sequence
+from gait.walk.cycles import GaitAnalysis, analyse_gait
+from gait.walk.parameters import cycle_parameters, parameters_for_view, visibility_column
+
+META_COLUMNS = ("clip_id", "subject", "view", "direction", "condition", "walk_index", "foot",
+                "start_s", "end_s")
+
+
+def feature_names(view: str, with_visibility: bool) -> list[str]:
+    """Model input columns for ``view``: parameter names, then (optionally) visibilities."""
+    names = [p.name for p in parameters_for_view(view)]
+    if with_visibility:
+        names += [visibility_column(n) for n in names]
+    return names
+
+
+@dataclass(frozen=True)
+class ClipFailure:
+    """A clip that gave no gait cycle, with the reason (it is never silently dropped)."""
+
+    clip_id: str
+    subject: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FeatureTable:
+    """Per-cycle gait parameters of a set of clips of one view.
+
+    Attributes
+    ----------
+    view : str
+    frame : DataFrame
+        One row per gait cycle (see the module docstring).
+    failures : tuple of ClipFailure
+        Clips in which no gait cycle was found.
+    clips : DataFrame
+        One row per clip offered (``clip_id, subject, direction, condition, n_cycles``).
+    """
+
+    view: str
+    frame: pd.DataFrame
+    failures: tuple[ClipFailure, ...] = ()
+    clips: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: tuple[tuple[ClipRecord, KeypointSequence], ...] = field(
+        default=(), repr=False, compare=False)
+    _augmented: dict[tuple[float, ...], pd.DataFrame] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in (*META_COLUMNS, *feature_names(self.view, True))
+                   if c not in self.frame.columns]
+        if missing:
+            raise ValueError(f"feature table lacks columns {missing[:5]}")
+
+    @property
+    def subjects(self) -> list[str]:
+        """Sorted subjects with at least one cycle."""
+        return sorted(self.frame["subject"].unique())
+
+    def matrix(self, names: list[str]) -> np.ndarray:
+        """Feature matrix, shape (n_cycles, len(names)), float64 with NaN where unknown."""
+        return self.frame[names].to_numpy(dtype=np.float64)
+
+    def select(self, mask: np.ndarray | pd.Series) -> FeatureTable:
+        """The rows where ``mask`` is true (failures and clip list kept as they are)."""
+        return FeatureTable(self.view, self.frame[np.asarray(mask)].reset_index(drop=True),
+                            self.failures, self.clips, self.sources, self._augmented)
+
+    def augmented(self, settings: AugmentSettings) -> pd.DataFrame:
+        """Cycles of randomly perturbed copies of this table's clips (training only).
+
+        Needs the keypoints (``sources``, kept by :func:`build_table`); empty without them.
+        Computed once for all sources and shared with tables made by :meth:`select`; only
+        the rows of clips present in this table are returned.
+        """
+        if settings.copies <= 0 or not self.sources:
+            return self.frame.iloc[:0]
+        key = settings.key()
+        if key not in self._augmented:
+            rng = np.random.default_rng(settings.seed)
+            frames = []
+            for _ in range(settings.copies):
+                for record, sequence in self.sources:
+                    analysis = analyse_gait(perturb_sequence(sequence, rng, settings), self.view)
+                    frames.append(analysis_features(analysis, record.clip_id, record.subject,
+                                                    record.direction, record.condition))
+            self._augmented[key] = pd.concat(frames, ignore_index=True)
+        rows = self._augmented[key]
+        return rows[rows["clip_id"].isin(set(self.frame["clip_id"]))].reset_index(drop=True)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the table's values, to trace which data a model was trained on."""
+        digest = hashlib.sha256()
+        digest.update(pd.util.hash_pandas_object(self.frame, index=False).to_numpy().tobytes())
+        return digest.hexdigest()
+
+
+def analysis_features(
+    analysis: GaitAnalysis, clip_id: str, subject: str = "", direction: str = "",
+    condition: str = "",
+) -> pd.DataFrame:
+    """Per-cycle rows of one analysed clip with the meta columns filled in."""
+    frame = cycle_parameters(analysis)
+    meta = pd.DataFrame(
+        {
+            "clip_id": clip_id,
+            "subject": subject,
+            "view": analysis.view,
+            "direction": direction or analysis.direction,
+            "condition": condition,
+        },
+        index=frame.index,
+    )
+    return pd.concat([meta, frame], axis=1)[
+        [*META_COLUMNS, *feature_names(analysis.view, True)]
+    ]
+
+
+def build_table(
+    clips: Iterable[tuple[ClipRecord, KeypointSequence]], view: str
+) -> FeatureTable:
+    """Analyse every clip of ``view`` and collect its cycles into one table."""
+    frames, failures, listing, sources = [], [], [], []
+    for record, sequence in clips:
+        if record.view != view:
+            continue
+        sources.append((record, sequence))
+        analysis = analyse_gait(sequence, view)
+        rows = analysis_features(analysis, record.clip_id, record.subject, record.direction,
+                                 record.condition)
+        if not analysis.sufficient:
+            failures.append(ClipFailure(record.clip_id, record.subject,
+                                        analysis.insufficient_reason or "no gait cycle found"))
+        frames.append(rows)
+        listing.append((record.clip_id, record.subject, record.direction, record.condition,
+                        len(rows)))
+    columns = [*META_COLUMNS, *feature_names(view, True)]
+    frame = (pd.concat(frames, ignore_index=True) if frames
+             else pd.DataFrame(columns=columns))
+    clips_frame = pd.DataFrame(listing, columns=["clip_id", "subject", "direction", "condition",
+                                                 "n_cycles"])
+    return FeatureTable(view, frame, tuple(failures), clips_frame, tuple(sources))
+
+
+def load_table(folder: str | os.PathLike[str], view: str) -> FeatureTable:
+    """Feature table of every clip of ``view`` in a keypoint data set folder."""
+    return build_table(load_dataset(folder, view), view)

@@ -1,0 +1,203 @@
+"""Is a clip good enough for gait analysis? Quality cards and tracking warnings.
+
+Two kinds of reasons to distrust a clip: what its keypoints show (few frames with the person,
+low landmark visibility, few gait cycles, a low frame rate, a damaged video) and what the
+person tracker saw while extracting them (a small person, a crowd, another walker; see
+:func:`tracking_warnings`). The command line and the dashboard apply the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gait.media.keypoints import KeypointSequence
+from gait.walk.cycles import GaitAnalysis, analyse_gait
+
+# Quality-card thresholds.
+LOW_VISIBILITY = 0.5
+MIN_PERSON_FRACTION = 0.5
+FEW_CYCLES = 3
+LOW_FPS = 20.0
+BODY_LANDMARKS = slice(11, 33)
+# Front views: share of samples whose left/right labels the cleaning exchanged because the pose
+# model took the person to face the other way (shared data, mean per clip: first day 0.2 % of
+# walks towards the camera, 1 % of walks away; another day 8 % of walks away, 12 % of that
+# day's front clips above 10 %).
+MANY_FACING_FLIPS = 0.1
+
+# Tracking warnings (measured on the shared clips: crowd 82 px tall, 6 people, rival score
+# ratio 0.80; CASIA-B walkers 117-134 px; the two-people park clip ratio 0.40).
+MIN_PERSON_HEIGHT_PX = 100.0
+CROWD_MIN_PEOPLE = 4
+CROWD_TRACK_MIN_S = 1.0
+RIVAL_SCORE_RATIO = 0.7
+
+
+def tracking_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str]]:
+    """Reasons to distrust a clip extracted from video, from its extraction metadata.
+
+    Parameters
+    ----------
+    meta : mapping
+        ``KeypointSequence.meta`` as written by :func:`gait.pose.extraction.extract_keypoints`
+        (``person_tracks``, ``selected_track``). Keypoints without person tracks (e.g. the
+        imported shared data) give no warning.
+    fps : float
+        Frame rate of the clip.
+
+    Returns
+    -------
+    list of dict
+        ``{"code", "message"}`` per problem, codes ``small_person`` (the analysed person's
+        median height is under :data:`MIN_PERSON_HEIGHT_PX`), ``crowded_scene`` (at least
+        :data:`CROWD_MIN_PEOPLE` person tracks on screen for :data:`CROWD_TRACK_MIN_S` s or
+        more) and ``rival_walker`` (another track's selection score is at least
+        :data:`RIVAL_SCORE_RATIO` of the analysed person's). Empty: no known problem.
+    """
+    tracks = meta.get("person_tracks") or []
+    selected = meta.get("selected_track")
+    if not isinstance(tracks, list) or not isinstance(selected, int):
+        return []
+    if not 0 <= selected < len(tracks):
+        return []
+    warnings: list[dict[str, str]] = []
+    person = tracks[selected]
+    height = float(person.get("median_height_px", float("nan")))
+    if height < MIN_PERSON_HEIGHT_PX:
+        warnings.append({
+            "code": "small_person",
+            "message": f"the person analysed is only {height:.0f} px tall (under "
+                       f"{MIN_PERSON_HEIGHT_PX:.0f} px): landmarks and gait parameters are "
+                       "unreliable",
+        })
+    min_frames = CROWD_TRACK_MIN_S * fps
+    people = sum(1 for t in tracks if float(t.get("n_frames", 0)) >= min_frames)
+    if people >= CROWD_MIN_PEOPLE:
+        warnings.append({
+            "code": "crowded_scene",
+            "message": f"crowded scene: {people} people on screen for {CROWD_TRACK_MIN_S:g} s "
+                       "or more; the person analysed may be confused with others",
+        })
+    score = float(person.get("score", 0.0))
+    rivals = [float(t.get("score", 0.0)) for i, t in enumerate(tracks) if i != selected]
+    if score > 0 and rivals and max(rivals) >= RIVAL_SCORE_RATIO * score:
+        warnings.append({
+            "code": "rival_walker",
+            "message": f"another person walks nearly as much as the one analysed (score "
+                       f"{max(rivals):.1f} vs {score:.1f}); check in the overlay that the "
+                       "right person is followed",
+        })
+    return warnings
+
+
+
+@dataclass(frozen=True)
+class QualityCard:
+    """What a clip offers for gait analysis.
+
+    Attributes
+    ----------
+    n_frames : int
+        Frames kept from the video.
+    frames_with_person : int
+        Frames where the walking person was found.
+    mean_visibility : float
+        Mean MediaPipe visibility of the body landmarks (11-32) over frames with the person,
+        in [0, 1].
+    n_cycles : int
+        Complete gait cycles (strides) found.
+    duration_s : float
+    warnings : tuple of str
+        Readable warnings (low visibility, small or several people, few cycles, low fps ...).
+    usable : bool
+        True when at least one gait cycle was found.
+    reason : str or None
+        Why the clip is not usable (``None`` when it is).
+    """
+
+    n_frames: int
+    frames_with_person: int
+    mean_visibility: float
+    n_cycles: int
+    duration_s: float
+    warnings: tuple[str, ...]
+    usable: bool
+    reason: str | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "warnings", tuple(self.warnings))
+        if self.usable and self.reason:
+            raise ValueError("a usable clip has no refusal reason")
+
+    @classmethod
+    def refused(cls, reason: str) -> QualityCard:
+        """The card of a file that could not be analysed at all."""
+        return cls(0, 0, 0.0, 0, 0.0, (), False, reason)
+
+
+def mean_body_visibility(sequence: KeypointSequence) -> float:
+    """Mean visibility of the body landmarks (11-32) over frames with the person, in [0, 1]."""
+    detected = sequence.detected
+    if not detected.any():
+        return 0.0
+    return float(np.nanmean(sequence.xyzv[detected][:, BODY_LANDMARKS, 3]))
+
+
+def quality_card(sequence: KeypointSequence, view: str,
+                 analysis: GaitAnalysis | None = None, direction: str = "unknown") -> QualityCard:
+    """Assess a clip's keypoints for gait analysis.
+
+    Parameters
+    ----------
+    sequence : KeypointSequence
+    view : {"side", "front"}
+    analysis : GaitAnalysis, optional
+        ``analyse_gait(sequence, view)`` when already computed.
+    direction : str
+        The walking direction entered by the user; a warning is given when the walk goes the
+        other way.
+
+    Returns
+    -------
+    QualityCard
+        ``usable`` is False, with the reason, when no complete gait cycle was found.
+    """
+    analysis = analysis or analyse_gait(sequence, view)
+    n_frames = sequence.n_frames
+    with_person = int(sequence.detected.sum())
+    visibility = mean_body_visibility(sequence)
+    n_cycles = len(analysis.cycles)
+    warnings: list[str] = []
+    meta = sequence.meta
+    if with_person and visibility < LOW_VISIBILITY:
+        warnings.append(f"low landmark visibility (mean {visibility:.2f}): parts of the body "
+                        "are hidden or blurred")
+    if n_frames and with_person < MIN_PERSON_FRACTION * n_frames:
+        warnings.append(f"the person is found in only {with_person / n_frames:.0%} of the "
+                        "frames")
+    warnings += [w["message"] for w in tracking_warnings(meta, sequence.fps)]
+    if 0 < n_cycles < FEW_CYCLES:
+        warnings.append(f"only {n_cycles} gait cycle{'s' if n_cycles > 1 else ''} found: a "
+                        "longer walk gives a more reliable identification")
+    if sequence.fps < LOW_FPS:
+        warnings.append(f"low frame rate ({sequence.fps:.0f} fps): gait events are less precise")
+    if meta.get("decode_errors"):
+        warnings.append(f"{meta['decode_errors']} frame(s) could not be decoded")
+    if meta.get("stopped_early"):
+        warnings.append("the video ends early (damaged or truncated file?)")
+    flips = analysis.relabelled_fraction
+    if view == "front" and flips > MANY_FACING_FLIPS:
+        warnings.append(f"the pose model took the person to face the other way in {flips:.0%} "
+                        "of the frames; their left and right labels were exchanged back "
+                        "(check the overlay)")
+    if direction not in ("", "unknown") and analysis.walks and analysis.direction not in (
+            "unknown", direction):
+        warnings.append(f"the walk looks {analysis.direction}-ward, not {direction} as entered")
+    usable = analysis.sufficient
+    reason = None if usable else (analysis.insufficient_reason or "no complete gait cycle found")
+    return QualityCard(n_frames, with_person, visibility, n_cycles, sequence.duration_s,
+                       tuple(warnings), usable, reason)

@@ -1,0 +1,374 @@
+"""Clean a keypoint sequence into a uniform, body-normalised walk.
+
+Steps, in order (each documented where it is implemented):
+
+1. aspect correction: x and z are multiplied by the frame's width/height ratio so that all
+   three coordinates are in *frame heights* (normalised x is a fraction of the width);
+2. gaps: frames without a person shorter than ``max_gap_s`` are interpolated, longer gaps
+   split the clip into segments (each cleaned on its own);
+3. resampling onto a uniform time base of ``sample_rate_hz`` (so 25, 30 and 60 fps clips and
+   dropped frames give the same answers);
+4. label repair: in side views, MediaPipe often swaps the labels of the two legs for a few
+   frames when they cross; labels are re-assigned by constant-velocity tracking. In front
+   views it sometimes takes a person seen from behind for one facing the camera (or the
+   reverse) for some frames, exchanging every left and right label at once; frames whose
+   labels contradict the walking direction are relabelled (:func:`correct_facing`);
+5. zero-phase Butterworth low-pass smoothing (``smooth_cutoff_hz``);
+6. walking direction: walks are turned 180 degrees about the vertical axis (x and z negated,
+   a rotation, so anatomical left and right stay true) where needed so that every side-view
+   walk goes towards +x and every front-view walk goes away from the camera (+z);
+7. body-scale normalisation: lengths are divided by the body length (trunk + leg) fitted
+   smoothly over time, which also removes the perspective growth of a person walking towards
+   the camera.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import signal
+
+from gait.media import landmarks as lm
+from gait.media.keypoints import KeypointSequence
+
+LEG_CHAIN_LEFT = (lm.L_KNEE, lm.L_ANKLE, lm.L_HEEL, lm.L_FOOT)
+LEG_CHAIN_RIGHT = (lm.R_KNEE, lm.R_ANKLE, lm.R_HEEL, lm.R_FOOT)
+# Shortest left-right separation, as a share of the clip's median, that :func:`correct_facing`
+# trusts.
+FACING_MARGIN = 0.5
+
+
+@dataclass(frozen=True)
+class CleanSettings:
+    """How a keypoint sequence is cleaned.
+
+    Attributes
+    ----------
+    sample_rate_hz : float
+        Uniform time base every clip is resampled to.
+    max_gap_s : float
+        Longest run of frames without a person that is interpolated; longer gaps split.
+    min_segment_s : float
+        Segments shorter than this are dropped (they cannot hold a gait cycle).
+    smooth_cutoff_hz : float
+        Cut-off of the zero-phase 4th-order Butterworth low-pass filter (6 Hz is the usual
+        choice for walking kinematics).
+    untangle_legs : bool
+        Re-assign swapped leg labels in side views.
+    correct_facing : bool
+        Relabel front-view frames whose left and right contradict the walking direction.
+    """
+
+    sample_rate_hz: float = 30.0
+    max_gap_s: float = 0.3
+    min_segment_s: float = 0.8
+    smooth_cutoff_hz: float = 6.0
+    untangle_legs: bool = True
+    correct_facing: bool = True
+
+    def __post_init__(self) -> None:
+        if not 10.0 <= self.sample_rate_hz <= 240.0:
+            raise ValueError("sample_rate_hz must be between 10 and 240")
+        if self.max_gap_s < 0 or self.min_segment_s <= 0:
+            raise ValueError("max_gap_s must be >= 0 and min_segment_s > 0")
+        if not 0.5 <= self.smooth_cutoff_hz < self.sample_rate_hz / 2:
+            raise ValueError("smooth_cutoff_hz must be in [0.5, sample_rate_hz / 2)")
+
+    def to_dict(self) -> dict[str, float | bool]:
+        """Settings as a JSON-ready dictionary."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CleanWalk:
+    """One contiguous, cleaned stretch of walking.
+
+    Attributes
+    ----------
+    time_s : ndarray, shape (n,)
+        Uniform sample times in seconds since the clip's first frame.
+    xyz_bl : ndarray, shape (n, 33, 3)
+        Landmarks relative to the pelvis (mid-hip), in body lengths, in the canonical frame:
+        side view, x forward along the walk; front view, z forward (away from the camera) and
+        x to the person's right; y down in both.
+    pelvis_bl : ndarray, shape (n, 3)
+        Pelvis trajectory in body lengths relative to its first sample (same axes).
+    visibility : ndarray, shape (n, 33)
+        Landmark visibility in [0, 1] (interpolated).
+    body_length_fh : ndarray, shape (n,)
+        Body length (trunk + leg) in frame heights, smooth in time.
+    view : str
+        ``"side"`` or ``"front"``.
+    direction : str
+        Walking direction in the original image: ``left``/``right`` (side) or
+        ``front`` (towards the camera)/``back`` (away).
+    mirrored : bool
+        Whether x and z were negated to bring the walk into the canonical direction.
+    sample_rate_hz : float
+        Sampling rate of every array.
+    relabelled_fraction : float
+        Share of the samples, in [0, 1], whose left/right labels the cleaning exchanged
+        (:func:`untangle_legs` for side views, :func:`correct_facing` for front views).
+    """
+
+    time_s: np.ndarray
+    xyz_bl: np.ndarray
+    pelvis_bl: np.ndarray
+    visibility: np.ndarray
+    body_length_fh: np.ndarray
+    view: str
+    direction: str
+    mirrored: bool
+    sample_rate_hz: float
+    relabelled_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        n = self.time_s.shape[0]
+        if self.xyz_bl.shape != (n, lm.N_LANDMARKS, 3):
+            raise ValueError(f"xyz_bl must have shape ({n}, 33, 3), got {self.xyz_bl.shape}")
+        if self.pelvis_bl.shape != (n, 3) or self.visibility.shape != (n, lm.N_LANDMARKS):
+            raise ValueError("pelvis_bl and visibility must match time_s")
+        if self.view not in ("side", "front"):
+            raise ValueError(f"view must be 'side' or 'front', got {self.view!r}")
+        if not 0.0 <= self.relabelled_fraction <= 1.0:
+            raise ValueError(f"relabelled_fraction must lie in [0, 1], got "
+                             f"{self.relabelled_fraction}")
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples."""
+        return int(self.time_s.shape[0])
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the stretch in seconds."""
+        return self.n_samples / self.sample_rate_hz
+
+
+def _split_runs(time_s: np.ndarray, max_gap_s: float) -> list[np.ndarray]:
+    """Index arrays of runs whose consecutive samples are at most ``max_gap_s`` apart."""
+    if time_s.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(time_s) > max_gap_s + 1e-9) + 1
+    return np.split(np.arange(time_s.size), breaks)
+
+
+def _interpolate(time_s: np.ndarray, values: np.ndarray, grid_s: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``values`` (n, ...) sampled at ``time_s`` onto ``grid_s``."""
+    flat = values.reshape(values.shape[0], -1)
+    out = np.empty((grid_s.size, flat.shape[1]), dtype=np.float64)
+    for column in range(flat.shape[1]):
+        out[:, column] = np.interp(grid_s, time_s, flat[:, column])
+    return out.reshape((grid_s.size, *values.shape[1:]))
+
+
+def untangle_legs(xyz: np.ndarray) -> np.ndarray:
+    """Undo left/right leg label swaps by constant-velocity tracking.
+
+    Parameters
+    ----------
+    xyz : ndarray, shape (n, 33, 3)
+        Landmarks on a uniform time base.
+
+    Returns
+    -------
+    ndarray, shape (n, 33, 3)
+        A copy in which, frame by frame, the knee/ankle/heel/foot labels of the two legs
+        are kept or exchanged, whichever lies closer to the positions predicted from the two
+        previous frames. The overall labelling is then chosen to agree with the input on
+        most frames.
+    """
+    left, right = list(LEG_CHAIN_LEFT), list(LEG_CHAIN_RIGHT)
+    out = xyz.copy()
+    swapped = np.zeros(xyz.shape[0], dtype=bool)
+    for t in range(1, xyz.shape[0]):
+        if t >= 2:
+            pred_l = 2 * out[t - 1, left, :2] - out[t - 2, left, :2]
+            pred_r = 2 * out[t - 1, right, :2] - out[t - 2, right, :2]
+        else:
+            pred_l, pred_r = out[t - 1, left, :2], out[t - 1, right, :2]
+        cur_l, cur_r = xyz[t, left, :2], xyz[t, right, :2]
+        keep = np.linalg.norm(cur_l - pred_l) + np.linalg.norm(cur_r - pred_r)
+        swap = np.linalg.norm(cur_l - pred_r) + np.linalg.norm(cur_r - pred_l)
+        if swap < keep:
+            swapped[t] = True
+            out[t, left], out[t, right] = xyz[t, right], xyz[t, left]
+    if swapped.mean() > 0.5:  # the tracker's labelling disagrees with most raw frames
+        out[:, left + right] = out[:, right + left]
+    return out
+
+
+def correct_facing(xyz: np.ndarray, vis: np.ndarray, towards_camera: bool
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Exchange every left and right label in the frames where they contradict the facing.
+
+    A person walking towards the camera faces it, so their right shoulder and right hip are
+    on the image's left (smaller x) of their left ones; walking away, on its right. MediaPipe
+    sometimes flips its guess of the facing for some frames (mostly for a person seen from
+    behind: on the shared data, 10 % of the frames of another day's walks away from the
+    camera, none of the first day's), which moves every left landmark to the right side of
+    the body. Such frames get all their left/right labels exchanged back. Frames in which the
+    left and right shoulders and hips lie closer together than half their clip's median
+    separation are left alone: there the person is turned sideways (turning round at the
+    start of a walk, say), and the order says little.
+
+    Parameters
+    ----------
+    xyz : ndarray, shape (n, 33, 3)
+        Landmarks (x to the image's right).
+    vis : ndarray, shape (n, 33)
+        Their visibility scores (exchanged along with them).
+    towards_camera : bool
+        Whether the person walks towards the camera.
+
+    Returns
+    -------
+    xyz, vis : ndarray
+        Relabelled copies, same shapes.
+    """
+    right_minus_left = (xyz[:, lm.R_SHOULDER, 0] - xyz[:, lm.L_SHOULDER, 0]
+                        + xyz[:, lm.R_HIP, 0] - xyz[:, lm.L_HIP, 0])
+    clear = np.abs(right_minus_left) > FACING_MARGIN * np.median(np.abs(right_minus_left))
+    flipped = clear & (right_minus_left > 0 if towards_camera else right_minus_left < 0)
+    swap = list(lm.LEFT_RIGHT_SWAP)
+    xyz, vis = xyz.copy(), vis.copy()
+    xyz[flipped] = xyz[flipped][:, swap]
+    vis[flipped] = vis[flipped][:, swap]
+    return xyz, vis
+
+
+def _lowpass(values: np.ndarray, sample_rate_hz: float, cutoff_hz: float) -> np.ndarray:
+    """Zero-phase 4th-order Butterworth low-pass along axis 0 (short inputs pass through)."""
+    sos = signal.butter(4, cutoff_hz, fs=sample_rate_hz, output="sos")
+    if values.shape[0] <= 27:  # sosfiltfilt's default padding needs more samples
+        return values
+    return signal.sosfiltfilt(sos, values, axis=0)
+
+
+def _segment_length(xyz: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Per-frame 2-D image distance between landmarks ``a`` and ``b``, shape (n,)."""
+    return np.linalg.norm(xyz[:, a, :2] - xyz[:, b, :2], axis=1)
+
+
+def body_length(xyz: np.ndarray) -> np.ndarray:
+    """Per-frame body length: mid-shoulder to mid-hip plus the mean thigh + shank length.
+
+    Parameters
+    ----------
+    xyz : ndarray, shape (n, 33, 3)
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        In the units of ``xyz``'s x and y.
+    """
+    mid_shoulder = (xyz[:, lm.L_SHOULDER, :2] + xyz[:, lm.R_SHOULDER, :2]) / 2
+    mid_hip = (xyz[:, lm.L_HIP, :2] + xyz[:, lm.R_HIP, :2]) / 2
+    trunk = np.linalg.norm(mid_shoulder - mid_hip, axis=1)
+    leg_l = _segment_length(xyz, lm.L_HIP, lm.L_KNEE) + _segment_length(xyz, lm.L_KNEE, lm.L_ANKLE)
+    leg_r = _segment_length(xyz, lm.R_HIP, lm.R_KNEE) + _segment_length(xyz, lm.R_KNEE, lm.R_ANKLE)
+    return np.asarray(trunk + (leg_l + leg_r) / 2)
+
+
+def _smooth_scale(time_s: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Fit log(length) with a quadratic in time (robust to gait-phase wobble and outliers)."""
+    if length.size < 5:
+        return np.full_like(length, np.median(length))
+    log_len = np.log(np.maximum(length, 1e-6))
+    centred = time_s - time_s.mean()
+    weights = np.ones_like(log_len)
+    for _ in range(3):  # iteratively reweighted fit: down-weight frames far off the curve
+        coef = np.polyfit(centred, log_len, deg=2 if time_s.ptp() > 1.5 else 1, w=weights)
+        resid = log_len - np.polyval(coef, centred)
+        mad = np.median(np.abs(resid)) + 1e-6
+        weights = 1.0 / np.maximum(1.0, np.abs(resid) / (2.5 * mad))
+    return np.asarray(np.exp(np.polyval(coef, centred)))
+
+
+def _walking_direction(view: str, pelvis_x: np.ndarray, scale: np.ndarray) -> str:
+    """``left``/``right`` from the pelvis's horizontal travel (side), ``front``/``back`` from
+    whether the body grows (towards the camera) or shrinks (front)."""
+    if view == "side":
+        return "right" if pelvis_x[-1] >= pelvis_x[0] else "left"
+    return "front" if scale[-1] >= scale[0] else "back"
+
+
+def clean_walks(
+    sequence: KeypointSequence, view: str, settings: CleanSettings | None = None
+) -> list[CleanWalk]:
+    """Clean a keypoint sequence into uniform, normalised walking stretches.
+
+    Parameters
+    ----------
+    sequence : KeypointSequence
+        Raw MediaPipe landmarks of one clip.
+    view : {"side", "front"}
+        Camera view the clip was filmed from.
+    settings : CleanSettings, optional
+        Cleaning settings (defaults documented on :class:`CleanSettings`).
+
+    Returns
+    -------
+    list of CleanWalk
+        One per stretch of at least ``min_segment_s`` without a long gap, in time order; empty
+        when the clip has no such stretch.
+    """
+    settings = settings or CleanSettings()
+    if view not in ("side", "front"):
+        raise ValueError(f"view must be 'side' or 'front', got {view!r}")
+    detected = sequence.detected
+    time_all = sequence.time_s[detected]
+    xyzv = sequence.xyzv[detected].astype(np.float64)
+    if time_all.size == 0:
+        return []
+    aspect = sequence.aspect_ratio
+    xyz = xyzv[..., :3] * np.array([aspect, 1.0, aspect])
+    vis = np.clip(xyzv[..., 3], 0.0, 1.0)
+    walks = []
+    for run in _split_runs(time_all, settings.max_gap_s):
+        t = time_all[run]
+        if t[-1] - t[0] < settings.min_segment_s:
+            continue
+        step = 1.0 / settings.sample_rate_hz
+        grid = np.arange(t[0], t[-1] + step / 2, step)
+        walks.append(_clean_run(grid, _interpolate(t, xyz[run], grid),
+                                _interpolate(t, vis[run], grid), view, settings))
+    return walks
+
+
+def _clean_run(
+    grid_s: np.ndarray, xyz: np.ndarray, vis: np.ndarray, view: str, settings: CleanSettings
+) -> CleanWalk:
+    raw = xyz
+    if view == "side" and settings.untangle_legs:
+        xyz = untangle_legs(xyz)
+    if view == "front" and settings.correct_facing:
+        # Neither the body length nor the pelvis depends on the left/right labels, so the
+        # walking direction can be read before the labels are repaired.
+        pelvis_x = (xyz[:, lm.L_HIP, 0] + xyz[:, lm.R_HIP, 0]) / 2
+        towards = _walking_direction(view, pelvis_x,
+                                     _smooth_scale(grid_s, body_length(xyz))) == "front"
+        xyz, vis = correct_facing(xyz, vis, towards_camera=towards)
+    same = (xyz == raw) | (np.isnan(xyz) & np.isnan(raw))
+    relabelled = ~np.all(same, axis=(1, 2))
+    xyz = _lowpass(xyz, settings.sample_rate_hz, settings.smooth_cutoff_hz)
+    pelvis = (xyz[:, lm.L_HIP] + xyz[:, lm.R_HIP]) / 2
+    scale = _smooth_scale(grid_s, body_length(xyz))
+    direction = _walking_direction(view, pelvis[:, 0], scale)
+    mirrored = direction in ("left", "front")
+    sign = np.array([-1.0, 1.0, -1.0]) if mirrored else np.ones(3)
+    rel = (xyz - pelvis[:, None, :]) * sign / scale[:, None, None]
+    pelvis_bl = (pelvis - pelvis[0]) * sign / scale[:, None]
+    return CleanWalk(
+        time_s=grid_s,
+        xyz_bl=rel,
+        pelvis_bl=pelvis_bl,
+        visibility=vis,
+        body_length_fh=scale,
+        view=view,
+        direction=direction,
+        mirrored=mirrored,
+        sample_rate_hz=settings.sample_rate_hz,
+        relabelled_fraction=float(relabelled.mean()),
+    )

@@ -1,0 +1,38 @@
+"""Helpers the tests share (fixtures are in ``conftest.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from gait.identification.settings import ModelSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_test_video(
+    path: Path,
+    frames: list[np.ndarray],
+    fps: int = 25,
+    rotation_deg: int = 0,
+) -> Path:
+    """Encode RGB frames (H.264 MP4), optionally with a display rotation in the header."""
+    height, width = frames[0].shape[:2]
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if rotation_deg:
+            stream.set_display_rotation(rotation_deg)
+        for rgb in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def small_model_settings() -> ModelSettings:
+    """A small, quick network for tests that train (one 32-unit layer, at most 12 epochs)."""
+    return ModelSettings(hidden_units=(32,), max_epochs=12, patience_epochs=5, batch_size=64)

@@ -1,0 +1,259 @@
+"""Training, save/load round trip, fusion, open-set decision, schema mismatch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gait.identification.identify import (
+    INSUFFICIENT,
+    MATCH,
+    decide,
+    fuse,
+    identify_table,
+    train_identifier,
+)
+from gait.identification.model import GaitModel, ModelError
+from gait.identification.settings import ModelSettings
+from gait.identification.training import train_network
+from gait.media.datasets import ClipRecord
+from gait.pose.synthetic import WalkerStyle, synthetic_walk
+from gait.walk.cycles import analyse_gait
+from gait.walk.features import FeatureTable, analysis_features, build_table
+
+FAST = ModelSettings(hidden_units=(32,), max_epochs=60, patience_epochs=10)
+PEOPLE = {
+    "ann": WalkerStyle(cadence_steps_per_min=96, thigh_fh=0.18, knee_flex_deg=50),
+    "bob": WalkerStyle(cadence_steps_per_min=112, thigh_fh=0.15, arm_swing_deg=30),
+    "cat": WalkerStyle(cadence_steps_per_min=104, shank_fh=0.19, hip_swing_deg=28),
+    "dan": WalkerStyle(cadence_steps_per_min=120, trunk_fh=0.26, knee_flex_deg=65),
+}
+
+
+def _clips(takes: range, noise: float = 0.002):
+    for name, style in PEOPLE.items():
+        for take in takes:
+            direction = "right" if take % 2 else "left"
+            clip_id = f"{name}_{take}"
+            yield (ClipRecord(clip_id, name, "side", direction, "normal", str(take),
+                              Path(f"{clip_id}.npz")),
+                   synthetic_walk(style, "side", duration_s=5.0, direction=direction,
+                                  noise_fh=noise, seed=take, clip_id=clip_id))
+
+
+@pytest.fixture(scope="module")
+def trained() -> GaitModel:
+    return train_identifier(build_table(_clips(range(4)), "side"), FAST)
+
+
+def test_fuse_is_a_normalised_product() -> None:
+    probs = np.array([[0.6, 0.4], [0.7, 0.3]])
+    fused = fuse(probs)
+    expected = np.sqrt(probs.prod(axis=0))
+    np.testing.assert_allclose(fused, expected / expected.sum())
+
+
+def test_identifies_synthetic_people(trained: GaitModel) -> None:
+    table = build_table(_clips(range(10, 12), noise=0.003), "side")
+    for clip_id, rows in table.frame.groupby("clip_id"):
+        result = identify_table(trained, FeatureTable("side", rows.reset_index(drop=True)))
+        assert result.ranking[0][0] == rows["subject"].iloc[0], clip_id
+        assert sum(score for _, score in result.ranking) == pytest.approx(1.0)
+    assert "open_set" in trained.metadata
+
+
+def test_save_load_round_trip_predicts_identically(trained: GaitModel, tmp_path: Path) -> None:
+    keras_path, json_path = trained.save(tmp_path / "side")
+    assert keras_path.suffix == ".keras" and json_path.suffix == ".json"
+    again = GaitModel.load(tmp_path / "side.keras")
+    table = build_table(_clips(range(20, 21)), "side")
+    before = trained.predict_outputs(trained.features_from(table))
+    after = again.predict_outputs(again.features_from(table))
+    np.testing.assert_array_equal(after[0], before[0])
+    np.testing.assert_array_equal(after[1], before[1])
+    np.testing.assert_array_equal(again.templates, trained.templates)
+    assert again.metadata["open_set"] == trained.metadata["open_set"]
+
+
+def test_feature_schema_mismatch_is_a_clear_error(trained: GaitModel) -> None:
+    table = build_table(_clips(range(1)), "side")
+    broken = FeatureTable("side", table.frame)
+    object.__setattr__(broken, "frame", table.frame.drop(columns=[trained.feature_names[0]]))
+    with pytest.raises(ModelError, match="schema"):
+        trained.features_from(broken)
+    with pytest.raises(ModelError, match="expected"):
+        trained.predict_cycles(np.zeros((2, 3)))
+
+
+def test_no_cycle_gives_insufficient_gait(trained: GaitModel) -> None:
+    short = synthetic_walk(PEOPLE["ann"], duration_s=0.8)
+    analysis = analyse_gait(short, "side")
+    table = FeatureTable("side", analysis_features(analysis, "short"))
+    result = identify_table(trained, table, analysis.insufficient_reason)
+    assert result.verdict == INSUFFICIENT and result.suspect is None
+
+
+def test_decision_names_the_top_suspect_above_threshold(trained: GaitModel) -> None:
+    from dataclasses import replace
+
+    calibration = {"threshold": 2.0, "target_fpir": 0.05, "platt_slope": 1.0,
+                   "platt_intercept": 0.0, "n_genuine": 1, "n_impostor": 1,
+                   "measured_fpir": 0.0, "measured_fnir": 0.0, "score": "mean_log_odds"}
+    trained = replace(trained, metadata={**trained.metadata, "open_set": calibration})
+    n = len(trained.suspects)
+    confident = np.full((3, n), 0.001)
+    confident[:, 0] = 1 - 0.001 * (n - 1)
+    result = decide(trained, confident)
+    assert result.verdict == MATCH and result.suspect == trained.suspects[0]
+    assert result.calibrated_probability == pytest.approx(confident[0, 0], rel=1e-3)
+    flat = decide(trained, np.full((3, n), 1.0 / n))
+    assert flat.verdict != MATCH and flat.suspect is None
+
+
+def test_open_set_uses_the_whitened_cosine_to_the_top_suspect(trained: GaitModel) -> None:
+    from gait.identification.identify import COSINE, clip_similarity, open_set_calibration
+
+    calibration = open_set_calibration(trained)
+    assert calibration is not None and calibration.score == COSINE
+    assert -1.0 <= calibration.threshold <= 1.0
+    table = build_table(_clips(range(10, 11)), "side")
+    own = table.select(table.frame["subject"] == "bob")
+    probabilities, whitened = trained.predict_outputs(trained.features_from(own))
+    similarity = clip_similarity(trained, whitened)
+    assert similarity is not None and similarity.shape == (len(trained.suspects),)
+    assert trained.suspects[int(np.argmax(similarity))] == "bob"
+    result = identify_table(trained, own)
+    assert result.open_set_score == pytest.approx(similarity[trained.suspects.index("bob")])
+    with pytest.raises(ValueError, match="similarities"):
+        decide(trained, probabilities)  # a cosine calibration needs the similarities
+
+
+def test_a_model_saved_before_verification_still_identifies(trained: GaitModel,
+                                                             tmp_path: Path) -> None:
+    """Models saved without the verification output keep their log-odds open-set score."""
+    from dataclasses import replace
+
+    import keras
+
+    from gait.identification.identify import open_set_score
+
+    plain = keras.Model(trained.network.input, trained.network.get_layer("suspects").output)
+    calibration = {**trained.metadata["open_set"], "score": "mean_log_odds", "threshold": 2.0}
+    old = replace(trained, network=plain, metadata={**trained.metadata, "open_set": calibration})
+    old.save(tmp_path / "old")
+    old = GaitModel.load(tmp_path / "old")
+    table = build_table(_clips(range(10, 11)), "side")
+    own = table.select(table.frame["subject"] == "cat")
+    probabilities, whitened = old.predict_outputs(old.features_from(own))
+    assert whitened is None and old.templates is None
+    np.testing.assert_allclose(probabilities, trained.predict_cycles(trained.features_from(own)),
+                               rtol=1e-6)
+    result = identify_table(old, own)
+    assert result.open_set_score == pytest.approx(open_set_score(probabilities))
+    assert result.ranking[0][0] == "cat"
+
+
+def test_missing_model_files(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="needs both"):
+        GaitModel.load(tmp_path / "nothing")
+
+
+def test_training_needs_two_suspects() -> None:
+    table = build_table(_clips(range(2)), "side")
+    one = table.select(table.frame["subject"] == "ann")
+    with pytest.raises(ModelError, match="two suspects"):
+        train_identifier(one, FAST)
+    assert isinstance(one.frame, pd.DataFrame)
+
+
+def test_direction_columns_and_pooled_fallback(trained: GaitModel) -> None:
+    """The input carries a one-hot walking direction; without it the pooled scaling is used."""
+    table = build_table(_clips(range(10, 11)), "side")
+    x = trained.features_from(table)
+    assert trained.directions == ["left", "right"]
+    assert x.shape[1] == trained.n_inputs == len(trained.feature_names) + 3
+    np.testing.assert_array_equal(x[:, -3:].sum(axis=1), 1.0)
+    pooled = trained.predict_cycles(x[:, : len(trained.feature_names)])
+    assert pooled.shape == (len(x), len(trained.suspects))
+    np.testing.assert_allclose(pooled.sum(axis=1), 1.0, rtol=1e-5)
+    unknown = trained.direction_columns(["sideways"])
+    np.testing.assert_array_equal(unknown, [[0.0, 0.0, 1.0]])
+
+
+def test_scaling_layer_standardises_per_direction(trained: GaitModel) -> None:
+    import keras
+
+    scaling = trained.network.get_layer("scaling")
+    mean, inverse_std = (np.asarray(w) for w in scaling.get_weights())
+    x = np.zeros((1, trained.n_inputs), np.float32)
+    x[0, : len(trained.feature_names)] = mean[1] + 2.0 / inverse_std[1]
+    x[0, len(trained.feature_names) + 1] = 1.0  # walking right
+    z = np.asarray(keras.Model(trained.network.inputs, scaling.output)(x))
+    np.testing.assert_allclose(z, 2.0, rtol=1e-3)
+
+
+def test_open_set_score_is_the_mean_log_odds_and_does_not_saturate() -> None:
+    from gait.identification.identify import open_set_score
+
+    p = np.array([[0.8, 0.15, 0.05], [0.9, 0.05, 0.05]])
+    expected = np.mean([np.log(0.8 / 0.2), np.log(0.9 / 0.1)])
+    assert open_set_score(p) == pytest.approx(expected)
+    # float32 softmax outputs that round to exactly 1 still order by confidence.
+    sure = np.array([[1.0, 1e-9, 1e-9]], dtype=np.float32)
+    surer = np.array([[1.0, 1e-12, 1e-12]], dtype=np.float32)
+    assert open_set_score(surer) > open_set_score(sure) > 15.0
+    assert np.isnan(open_set_score(np.zeros((0, 3))))
+
+
+def test_early_stopping_chooses_the_epochs_then_every_clip_trains(trained: GaitModel) -> None:
+    meta = trained.metadata
+    first, final = meta["history"], meta["history_final"]
+    assert meta["training_data"]["epochs_chosen_on_clips"]  # held out in the first stage
+    assert meta["epochs"] == int(np.argmin(first["val_loss"])) + 1
+    assert len(final["loss"]) == meta["epochs"] and "val_loss" not in final
+
+
+def test_fixed_epochs_skip_the_first_stage() -> None:
+    seen: list[dict[str, float]] = []
+    model = train_network(build_table(_clips(range(3)), "side"), FAST,
+                          on_epoch=lambda epoch, logs: seen.append(dict(logs)), epochs=4)
+    assert model.metadata["epochs"] == 4 and len(seen) == 4
+    assert not model.metadata["training_data"]["epochs_chosen_on_clips"]
+    assert "val_loss" not in model.metadata["history"]
+    assert not any(logs.get("refit") for logs in seen)
+
+
+def test_calibration_folds_train_for_the_final_networks_epochs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gait.identification.identify as identify
+
+    requested: list[int | None] = []
+    real = identify.train_network
+
+    def spy(table: FeatureTable, settings: ModelSettings | None = None, on_epoch=None,
+            epochs: int | None = None) -> GaitModel:
+        requested.append(epochs)
+        return real(table, settings, on_epoch, epochs)
+
+    monkeypatch.setattr(identify, "train_network", spy)
+    seen: list[dict[str, float]] = []
+    model = identify.train_identifier(build_table(_clips(range(4)), "side"), FAST,
+                                      on_epoch=lambda epoch, logs: seen.append(dict(logs)))
+    epochs = model.metadata["epochs"]
+    assert requested == [None] + [epochs] * 4
+    # Both stages of the final network reach the progress callback, the second one marked.
+    refit = [logs for logs in seen if logs.get("refit")]
+    assert len(refit) == epochs and all(logs["epochs"] == epochs for logs in refit)
+    assert len(seen) - len(refit) == len(model.metadata["history"]["loss"])
+
+
+def test_view_settings_widen_only_the_front_towers_and_yield_to_overrides() -> None:
+    assert ModelSettings.for_view("side") == ModelSettings()
+    front = ModelSettings.for_view("front", seed=3)
+    assert front.hidden_units == (128, 64)
+    assert front == ModelSettings(hidden_units=(128, 64), seed=3)
+    assert ModelSettings.for_view("front", hidden_units=(8,)).hidden_units == (8,)

@@ -1,0 +1,78 @@
+"""Tests of gait.walk.sequence: cleaning a keypoint sequence into a normalised walk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gait.media import landmarks as lm
+from gait.media.keypoints import KeypointSequence
+from gait.pose.synthetic import synthetic_walk
+from gait.walk.sequence import CleanSettings, clean_walks, correct_facing
+
+
+def _with_flipped_facing(sequence: KeypointSequence, frames: np.ndarray) -> KeypointSequence:
+    """``sequence`` with every left and right label exchanged in ``frames`` (MediaPipe
+    taking the person to face the other way)."""
+    xyzv = sequence.xyzv.copy()
+    xyzv[frames] = xyzv[frames][:, list(lm.LEFT_RIGHT_SWAP)]
+    return KeypointSequence(xyzv, sequence.frame_index, sequence.fps, sequence.frame_size_px)
+
+
+def _runs_of_frames(n_frames: int, seed: int) -> np.ndarray:
+    """Short runs (2-6 frames) of flipped frames, about a fifth of the clip, as MediaPipe
+    produces them."""
+    rng = np.random.default_rng(seed)
+    flipped = np.zeros(n_frames, dtype=bool)
+    for start in rng.choice(n_frames - 6, size=n_frames // 20, replace=False):
+        flipped[start:start + rng.integers(2, 7)] = True
+    return flipped
+
+
+@pytest.mark.parametrize("direction", ["front", "back"])
+@pytest.mark.parametrize("share", ["runs", "whole clip"])
+def test_front_view_facing_flips_are_undone(direction: str, share: str) -> None:
+    walk = synthetic_walk(view="front", direction=direction, duration_s=4.0, seed=3)
+    n = walk.xyzv.shape[0]
+    frames = _runs_of_frames(n, seed=5) if share == "runs" else np.ones(n, dtype=bool)
+    flipped = _with_flipped_facing(walk, frames)
+
+    truth = clean_walks(walk, "front")[0]
+    repaired = clean_walks(flipped, "front")[0]
+    unrepaired = clean_walks(flipped, "front", CleanSettings(correct_facing=False))[0]
+
+    assert repaired.direction == truth.direction == direction
+    np.testing.assert_allclose(repaired.xyz_bl, truth.xyz_bl, atol=1e-6)
+    assert repaired.relabelled_fraction == pytest.approx(frames.mean())
+    assert truth.relabelled_fraction == 0.0
+    # Without the repair the left wrist, say, jumps to the other side of the body.
+    assert np.abs(unrepaired.xyz_bl[:, lm.L_WRIST] - truth.xyz_bl[:, lm.L_WRIST]).max() > 0.1
+
+
+def test_correctly_labelled_walks_are_left_alone() -> None:
+    for direction in ("front", "back"):
+        walk = synthetic_walk(view="front", direction=direction, noise_fh=0.001, seed=1)
+        on = clean_walks(walk, "front")[0]
+        off = clean_walks(walk, "front", CleanSettings(correct_facing=False))[0]
+        np.testing.assert_array_equal(on.xyz_bl, off.xyz_bl)
+
+
+def test_correct_facing_exchanges_positions_and_visibility_of_flipped_frames_only() -> None:
+    xyz = np.zeros((3, 33, 3))
+    vis = np.zeros((3, 33))
+    # Walking away: the right shoulder and hip are on the image's right (larger x). Frame 2
+    # is turned sideways (the wrong order, but far closer together than usual).
+    for frame, right_x in ((0, 0.6), (1, 0.4), (2, 0.49)):
+        xyz[frame, [lm.R_SHOULDER, lm.R_HIP], 0] = right_x
+        xyz[frame, [lm.L_SHOULDER, lm.L_HIP], 0] = 1.0 - right_x
+        vis[frame, lm.L_KNEE], vis[frame, lm.R_KNEE] = 0.2, 0.9
+    fixed_xyz, fixed_vis = correct_facing(xyz, vis, towards_camera=False)
+    np.testing.assert_array_equal(fixed_xyz[0], xyz[0])
+    np.testing.assert_array_equal(fixed_vis[0], vis[0])
+    assert fixed_xyz[1, lm.R_SHOULDER, 0] == 0.6 and fixed_xyz[1, lm.L_HIP, 0] == 0.4
+    assert (fixed_vis[1, lm.L_KNEE], fixed_vis[1, lm.R_KNEE]) == (0.9, 0.2)
+    np.testing.assert_array_equal(fixed_xyz[2], xyz[2])
+    # The same frames are right for a walk towards the camera, except the first.
+    towards_xyz, _ = correct_facing(xyz, vis, towards_camera=True)
+    np.testing.assert_array_equal(towards_xyz[1], xyz[1])
+    assert towards_xyz[0, lm.R_SHOULDER, 0] == 0.4
