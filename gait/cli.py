@@ -197,7 +197,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     """`extract`: keypoints of a video to a .npz file (through the cache)."""
     from gait.media.keypoints import save_npz
     from gait.pose.cache import KeypointCache
-    from gait.pose.extraction import PoseSettings
+    from gait.pose.settings import PoseSettings
 
     settings = PoseSettings(model_complexity=args.model_complexity)
     progress = None if args.quiet else _progress_printer(f"extracting {Path(args.video).name}")

@@ -2,7 +2,7 @@
 
 An entry's key is the SHA-256 of: the video file's SHA-256,
 :data:`gait.pose.extraction.EXTRACTOR_VERSION` and a stable hash of
-:meth:`gait.pose.extraction.PoseSettings.to_dict`. Renaming or moving a video keeps its entry;
+:meth:`gait.pose.settings.PoseSettings.to_dict`. Renaming or moving a video keeps its entry;
 changing one byte of it, the extractor or a setting makes a new one. Entries are
 ``<key>.npz`` (:func:`gait.media.keypoints.save_npz`, written atomically) and, when asked for,
 ``<key>.overlay.mp4``. An entry that cannot be read, or whose metadata does not match its
@@ -20,8 +20,10 @@ from typing import Any
 
 from gait.media.files import atomic_write
 from gait.media.keypoints import KeypointSequence, load_npz, save_npz
+from gait.media.overlay import render_overlay
 from gait.media.video import sha256_file
-from gait.pose import extraction as pose
+from gait.pose import extraction
+from gait.pose.settings import PoseSettings
 
 CACHE_DIR_ENV = "GAIT_CACHE_DIR"
 DEFAULT_CACHE_DIR = Path("~/.cache/gait-id/keypoints")
@@ -33,7 +35,7 @@ def default_cache_dir() -> Path:
     return Path(env).expanduser() if env else DEFAULT_CACHE_DIR.expanduser()
 
 
-def settings_digest(settings: pose.PoseSettings) -> str:
+def settings_digest(settings: PoseSettings) -> str:
     """Stable SHA-256 (hex) of the settings' JSON form (sorted keys, no whitespace)."""
     text = json.dumps(settings.to_dict(), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -78,24 +80,24 @@ class KeypointCache:
         return sha
 
     def key(
-        self, video_path: str | os.PathLike[str], settings: pose.PoseSettings | None = None
+        self, video_path: str | os.PathLike[str], settings: PoseSettings | None = None
     ) -> str:
         """Cache key (64 hex digits) of a video extracted with ``settings``."""
-        return self._key(self.video_sha256(video_path), settings or pose.PoseSettings())
+        return self._key(self.video_sha256(video_path), settings or PoseSettings())
 
     @staticmethod
-    def _key(video_sha: str, settings: pose.PoseSettings) -> str:
-        text = "\n".join((video_sha, pose.EXTRACTOR_VERSION, settings_digest(settings)))
+    def _key(video_sha: str, settings: PoseSettings) -> str:
+        text = "\n".join((video_sha, extraction.EXTRACTOR_VERSION, settings_digest(settings)))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def path_for(
-        self, video_path: str | os.PathLike[str], settings: pose.PoseSettings | None = None
+        self, video_path: str | os.PathLike[str], settings: PoseSettings | None = None
     ) -> Path:
         """Where the keypoints of the video are (or would be) cached."""
         return self.root_dir / f"{self.key(video_path, settings)}.npz"
 
     def overlay_path_for(
-        self, video_path: str | os.PathLike[str], settings: pose.PoseSettings | None = None
+        self, video_path: str | os.PathLike[str], settings: PoseSettings | None = None
     ) -> Path:
         """Where the overlay video of the video is (or would be) cached."""
         return self.root_dir / f"{self.key(video_path, settings)}.overlay.mp4"
@@ -103,7 +105,7 @@ class KeypointCache:
     # -- reading -----------------------------------------------------------------------------
     @staticmethod
     def _load(
-        entry: Path, video_sha: str, settings: pose.PoseSettings, clip_id: str
+        entry: Path, video_sha: str, settings: PoseSettings, clip_id: str
     ) -> KeypointSequence | None:
         if not entry.is_file():
             return None
@@ -118,7 +120,7 @@ class KeypointCache:
         meta = sequence.meta
         if (
             meta.get("sha256") != video_sha
-            or meta.get("extractor_version") != pose.EXTRACTOR_VERSION
+            or meta.get("extractor_version") != extraction.EXTRACTOR_VERSION
             or meta.get("settings") != settings.to_dict()
         ):
             entry.unlink(missing_ok=True)
@@ -126,7 +128,7 @@ class KeypointCache:
         return sequence
 
     def get(
-        self, video_path: str | os.PathLike[str], settings: pose.PoseSettings | None = None
+        self, video_path: str | os.PathLike[str], settings: PoseSettings | None = None
     ) -> KeypointSequence | None:
         """Cached keypoints of the video, or ``None`` (never runs the pose model).
 
@@ -135,7 +137,7 @@ class KeypointCache:
         gait.media.video.VideoError
             If the video file is missing.
         """
-        settings = settings or pose.PoseSettings()
+        settings = settings or PoseSettings()
         sha = self.video_sha256(video_path)
         entry = self.root_dir / f"{self._key(sha, settings)}.npz"
         return self._load(entry, sha, settings, Path(video_path).stem)
@@ -143,8 +145,8 @@ class KeypointCache:
     def get_or_extract(
         self,
         video_path: str | os.PathLike[str],
-        settings: pose.PoseSettings | None = None,
-        progress: pose.ProgressCallback | None = None,
+        settings: PoseSettings | None = None,
+        progress: extraction.ProgressCallback | None = None,
         overlay_path: str | os.PathLike[str] | None = None,
         *,
         overlay: bool = False,
@@ -175,7 +177,7 @@ class KeypointCache:
         gait.media.video.VideoError, gait.pose.extraction.PoseError
             As :func:`gait.pose.extraction.extract_keypoints`.
         """
-        settings = settings or pose.PoseSettings()
+        settings = settings or PoseSettings()
         path = Path(video_path)
         sha = self.video_sha256(path)
         key = self._key(sha, settings)
@@ -184,7 +186,7 @@ class KeypointCache:
         want_overlay = overlay or overlay_path is not None
         sequence = self._load(entry, sha, settings, path.stem)
         if sequence is None:
-            sequence = pose.extract_keypoints(
+            sequence = extraction.extract_keypoints(
                 path,
                 settings,
                 progress=progress,
@@ -193,7 +195,7 @@ class KeypointCache:
             )
             save_npz(sequence, entry)
         elif want_overlay and not overlay_file.is_file():
-            pose.render_overlay(path, sequence, overlay_file)
+            render_overlay(path, sequence, overlay_file)
         if overlay_path is not None:
             _copy_atomic(overlay_file, Path(overlay_path))
         return sequence

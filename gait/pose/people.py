@@ -10,30 +10,18 @@ one tracker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from gait.media.landmarks import N_LANDMARKS
-from gait.pose.tracks import body_height_px
-
-if TYPE_CHECKING:
-    from gait.pose.extraction import PoseSettings
+from gait.pose.settings import PoseSettings
+from gait.pose.tracks import Detection, body_height_px
 
 # A person found by one tracker is hidden from the next behind the convex hull of their
 # landmarks, widened on every side by this fraction of their body height.
 MASK_MARGIN = 0.12
 MASK_GREY = 114
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One person found in one frame by tracker ``slot``; arrays of shape (33, 4)."""
-
-    slot: int
-    xyzv: np.ndarray
-    world_xyzv: np.ndarray | None
 
 
 def landmarks_array(landmark_list: Any) -> np.ndarray:

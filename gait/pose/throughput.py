@@ -18,7 +18,8 @@ import os
 import time
 
 from gait.media.video import iter_frames, probe_video
-from gait.pose.extraction import PoseSettings, extract_keypoints, run_pose
+from gait.pose.extraction import extract_keypoints, run_pose
+from gait.pose.settings import PoseSettings
 
 
 def _import_mediapipe() -> None:

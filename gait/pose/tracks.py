@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -29,15 +29,21 @@ from gait.media.landmarks import (
     R_SHOULDER,
 )
 
-if TYPE_CHECKING:
-    from gait.pose.people import Detection
-
 LINK_GATE_BODY = 0.6
 LINK_GATE_BODY_PER_S = 2.0
 LINK_MAX_GAP_S = 1.0
 LINK_MAX_LOG_SCALE = 0.5
 DEPTH_WEIGHT = 2.0
 DURATION_WEIGHT_PER_S = 0.1
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One person found in one frame by tracker ``slot``; arrays of shape (33, 4)."""
+
+    slot: int
+    xyzv: np.ndarray
+    world_xyzv: np.ndarray | None
 
 
 def _midpoint(xy: np.ndarray, a: int, b: int) -> np.ndarray:

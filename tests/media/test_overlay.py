@@ -11,7 +11,7 @@ import pytest
 from gait.media.keypoints import KeypointSequence
 from gait.media.landmarks import L_HIP, N_LANDMARKS
 from gait.media.overlay import OverlayError, draw_skeleton, render_overlay, write_h264
-from gait.pose import extraction as pose
+from gait.pose import extraction
 
 
 def _sequence_for(n_frames: int, fps: float, size: tuple[int, int]) -> KeypointSequence:
@@ -61,7 +61,7 @@ def test_render_overlay_from_a_sequence_is_small_h264_and_needs_no_pose_model(
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("the pose model must not run")
 
-    monkeypatch.setattr(pose, "_PeopleTracker", forbidden)
+    monkeypatch.setattr(extraction, "PeopleTracker", forbidden)
     sequence = _sequence_for(114, 30.0, (1920, 1080))
     out = render_overlay(shared_videos / "side_walk_1080p.mp4", sequence, tmp_path / "o.mp4")
     assert out == tmp_path / "o.mp4"

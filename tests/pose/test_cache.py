@@ -12,9 +12,9 @@ import pytest
 
 from gait.media.keypoints import KeypointSequence, save_npz
 from gait.media.video import VideoError
-from gait.pose import extraction as pose
+from gait.pose import extraction
 from gait.pose.cache import KeypointCache, default_cache_dir
-from gait.pose.extraction import PoseSettings
+from gait.pose.settings import PoseSettings
 from tests.helpers import write_test_video
 
 
@@ -41,8 +41,8 @@ def _forbid_pose_model(monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("MediaPipe must not run on a cache hit")
 
-    monkeypatch.setattr(pose, "extract_keypoints", forbidden)
-    monkeypatch.setattr(pose, "_PeopleTracker", forbidden)
+    monkeypatch.setattr(extraction, "extract_keypoints", forbidden)
+    monkeypatch.setattr(extraction, "PeopleTracker", forbidden)
 
 
 def _assert_same(a: KeypointSequence, b: KeypointSequence) -> None:

@@ -14,8 +14,8 @@ from gait.media.landmarks import (
     L_HIP,
     R_HIP,
 )
-from gait.pose import extraction as pose
-from gait.pose.extraction import PoseError, PoseSettings, extract_keypoints
+from gait.pose.extraction import EXTRACTOR_VERSION, PoseError, extract_keypoints
+from gait.pose.settings import PoseSettings, mediapipe_model_available
 
 CASIA_CLIP = "casia-b/001-nm-01-090.avi"
 
@@ -54,12 +54,12 @@ def test_settings_reject_bad_values(kwargs: dict[str, object]) -> None:
 def test_only_models_inside_the_wheel_are_accepted(complexity: int) -> None:
     # mediapipe 0.10.21 ships pose_landmark_full (complexity 1) only and downloads the others
     # at run time, which must never happen.
-    if pose.mediapipe_model_available(complexity):
+    if mediapipe_model_available(complexity):
         assert PoseSettings(model_complexity=complexity).model_complexity == complexity
     else:
         with pytest.raises(ValueError, match="not in the installed mediapipe"):
             PoseSettings(model_complexity=complexity)
-    assert pose.mediapipe_model_available(1)
+    assert mediapipe_model_available(1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_casia_extraction_shapes_and_metadata(
     assert meta["n_frames"] == 106
     assert meta["n_frames_with_person"] == int(detected.sum())
     assert meta["settings"] == PoseSettings().to_dict()
-    assert meta["extractor_version"] == pose.EXTRACTOR_VERSION
+    assert meta["extractor_version"] == EXTRACTOR_VERSION
     assert set(meta["software"]) >= {"gait", "mediapipe", "opencv", "av", "numpy"}
     json.dumps(meta)  # stored as JSON in the .npz
 

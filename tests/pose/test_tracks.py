@@ -15,8 +15,7 @@ from gait.media.landmarks import (
     R_KNEE,
     R_SHOULDER,
 )
-from gait.pose.people import Detection
-from gait.pose.tracks import select_walker
+from gait.pose.tracks import Detection, select_walker
 
 
 def _stick_figure(x: float, top_y: float = 0.2, height: float = 0.6) -> np.ndarray:
