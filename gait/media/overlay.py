@@ -21,7 +21,7 @@ import numpy as np
 
 from gait.media.keypoints import KeypointSequence
 from gait.media.landmarks import SKELETON_EDGES
-from gait.media.video import Frame, iter_frames, probe_video
+from gait.media.video import Frame, FrameSelection, iter_frames, probe_video
 
 # Colours (RGB): left side warm, right side cool, midline white.
 LEFT_RGB = (255, 140, 0)
@@ -172,7 +172,8 @@ def render_overlay(
     video_path : path-like
         The video the sequence was extracted from.
     sequence : KeypointSequence
-        Landmarks; row ``i`` is drawn on the video frame ``sequence.frame_index[i]``.
+        Landmarks; row ``i`` is drawn on the video frame ``sequence.frame_index[i]``. Only
+        the frames from its first to its last row are written.
     out_path : path-like
         Destination ``.mp4`` (written atomically).
     max_height_px : int
@@ -209,5 +210,10 @@ def render_overlay(
             _label(rgb, f"frame {frame.frame_index}  {frame.timestamp_s:6.2f} s")
             yield frame.frame_index, rgb
 
-    with iter_frames(video_path, max_height_px=max_height_px) as stream:
+    # Only the frames the sequence covers (an extraction of one walk of a long recording).
+    frames = FrameSelection()
+    if sequence.n_frames:
+        first_s = max(0.0, (int(sequence.frame_index[0]) - 0.5) / info.fps)
+        frames = FrameSelection(first_s, (int(sequence.frame_index[-1]) + 0.5) / info.fps)
+    with iter_frames(video_path, max_height_px=max_height_px, frames=frames) as stream:
         return write_h264(annotated(stream), out_path, info.fps)

@@ -101,6 +101,40 @@ class Frame(NamedTuple):
     rgb: np.ndarray
 
 
+# A range that starts later than this is reached by seeking to the key frame before it.
+SEEK_MIN_S = 2.0
+
+
+@dataclass(frozen=True)
+class FrameSelection:
+    """Which frames of a video :func:`iter_frames` delivers.
+
+    Attributes
+    ----------
+    start_s : float
+        First time delivered, seconds from the first frame (0: from the start).
+    end_s : float or None
+        Frames at or after this time are not delivered, and decoding stops there (None: to
+        the end).
+    sample_fps : float or None
+        Deliver at most this many frames per second, evenly spread (None: every frame).
+    """
+
+    start_s: float = 0.0
+    end_s: float | None = None
+    sample_fps: float | None = None
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.start_s) or self.start_s < 0:
+            raise VideoError(f"the start of a time range must be 0 s or later, not "
+                             f"{self.start_s} s")
+        if self.end_s is not None and not self.end_s > self.start_s:
+            raise VideoError(f"the end of a time range ({self.end_s} s) must come after its "
+                             f"start ({self.start_s} s)")
+        if self.sample_fps is not None and not self.sample_fps > 0:
+            raise VideoError(f"frames per second must be positive, not {self.sample_fps}")
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise VideoError(f"{path.name}: no such file")
@@ -286,9 +320,11 @@ class _Decoder:
     stream: an abandoned stream is garbage-collected, which stops the thread.
     """
 
-    def __init__(self, info: VideoInfo, size_px: tuple[int, int], prefetch: int) -> None:
+    def __init__(self, info: VideoInfo, size_px: tuple[int, int], prefetch: int,
+                 frames: FrameSelection) -> None:
         self.info = info
         self.size_px = size_px
+        self.frames = frames
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, prefetch))
         self.stop = threading.Event()
         self.n_errors = 0
@@ -328,6 +364,14 @@ class _Decoder:
             last_time_s = 0.0
             time_base = stream.time_base or Fraction(1, 1)
             stats = _DecodeStats()
+            wanted = self.frames
+            if wanted.start_s > SEEK_MIN_S and stream.start_time is not None:
+                # Jump to the key frame before the range instead of decoding up to it; times
+                # stay relative to the stream's first frame.
+                first_pts = int(stream.start_time)
+                container.seek(first_pts + int(wanted.start_s / time_base), stream=stream,
+                               backward=True)
+            next_sample_s = wanted.start_s
             for frame in _decode_packets(container, stream, stats):
                 if self.stop.is_set():
                     return
@@ -341,6 +385,14 @@ class _Decoder:
                     timestamp_s = index / info.fps
                 index = max(index, last_index + 1)
                 last_index, last_time_s = index, timestamp_s
+                if wanted.end_s is not None and timestamp_s >= wanted.end_s:
+                    break
+                half_frame_s = 0.5 / info.fps
+                if timestamp_s < max(wanted.start_s, next_sample_s) - half_frame_s:
+                    continue  # decoded (later frames need it) but not converted or delivered
+                if wanted.sample_fps is not None:
+                    period_s = 1.0 / wanted.sample_fps
+                    next_sample_s = max(next_sample_s + period_s, timestamp_s + 0.5 * period_s)
                 rgb = _to_rgb(frame, raw_w, raw_h)
                 if k_rot:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k=k_rot))
@@ -350,6 +402,8 @@ class _Decoder:
             # Truncated files often end without an error: compare with the announced length
             # (duration, or frame count from the header when the index was cut off).
             announced_s = max(info.duration_s, info.n_frames / info.fps)
+            if wanted.end_s is not None:
+                announced_s = min(announced_s, wanted.end_s)
             tolerance_s = max(2.0 / info.fps, 0.02 * announced_s)
             self.stopped_early = stats.stopped_early or (
                 last_time_s + 1.0 / info.fps < announced_s - tolerance_s
@@ -380,6 +434,8 @@ class FrameStream(Iterator[Frame]):
         What :func:`probe_video` found.
     size_px : tuple of int
         (width, height) of the frames delivered, in pixels.
+    frames : FrameSelection
+        Which frames are delivered.
     n_frames_decoded : int
         Frames delivered so far.
     n_decode_errors : int
@@ -389,12 +445,14 @@ class FrameStream(Iterator[Frame]):
         announced duration; known once iteration has finished.
     """
 
-    def __init__(self, info: VideoInfo, size_px: tuple[int, int], prefetch: int) -> None:
+    def __init__(self, info: VideoInfo, size_px: tuple[int, int], prefetch: int,
+                 frames: FrameSelection | None = None) -> None:
         self.info = info
         self.size_px = size_px
+        self.frames = frames or FrameSelection()
         self.n_frames_decoded = 0
         self._finished = False
-        self._decoder = _Decoder(info, size_px, prefetch)
+        self._decoder = _Decoder(info, size_px, prefetch, self.frames)
 
     @property
     def n_decode_errors(self) -> int:
@@ -455,6 +513,7 @@ def iter_frames(
     max_width_px: int | None = None,
     max_height_px: int | None = None,
     prefetch: int = 4,
+    frames: FrameSelection | None = None,
 ) -> FrameStream:
     """Decode a video's frames, upright and in RGB, in a background thread.
 
@@ -471,6 +530,9 @@ def iter_frames(
         Downscale (keeping the aspect ratio, see :func:`fit_size`) frames larger than this.
     prefetch : int
         Number of decoded frames that may wait for the consumer.
+    frames : FrameSelection, optional
+        Deliver only the frames of a time range, or only a few per second (the others are
+        decoded, as the codec needs them, but never converted to RGB); default every frame.
 
     Returns
     -------
@@ -486,7 +548,7 @@ def iter_frames(
     """
     info = probe_video(path)
     size = fit_size(info.width_px, info.height_px, max_width_px, max_height_px)
-    return FrameStream(info, size, prefetch)
+    return FrameStream(info, size, prefetch, frames)
 
 
 def sha256_file(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str:

@@ -1,42 +1,36 @@
-"""Pose extraction: MediaPipe Pose landmarks of the walking person in a video.
+"""Pose extraction: MediaPipe Pose landmarks of the chosen walker of a recording, at any size.
 
-The legacy MediaPipe Pose solution (``mp.solutions.pose``, model ``pose_landmark_full``, i.e.
-model complexity 1, the only one carried inside the mediapipe 0.10.21 wheel) follows one
-person: it detects the most prominent person once and then tracks that person for as long
-as it can. In a scene with a bystander it can therefore lock on the wrong person for the
-whole clip (seen on the shared ``side_walk_park_two_people.mp4``: it followed a man jumping
-on a box in the background while the woman walked across the frame).
+Three steps:
 
-Person selection, in three steps:
+1. *Scan* the recording for people and their walks (:func:`gait.pose.scan.scan_recording`:
+   MediaPipe's person detector on a few frames a second, on the whole frame and on tiles, so
+   that people a tenth of the frame tall are found; tracks linked by optimal assignment).
+2. *Choose* what to analyse (:func:`choose_walk`): a track and a time range given by the user
+   (:class:`WalkChoice`, e.g. one walking segment of a long recording), or by default the
+   person with the longest steady walk, from their first to their last appearance (with
+   :data:`WALK_MARGIN_S` on either side).
+3. *Follow* that person at full frame rate, and only in that range, with MediaPipe Pose on a
+   square region around them (:class:`gait.pose.roi.RegionFollower`); landmarks are mapped
+   back to the whole frame. Frames of the range without the person are NaN rows.
 
-1. *Find several people.* Up to ``max_people`` trackers run on each frame. Tracker ``k``
-   sees the frame with the people found by trackers ``0 .. k-1`` painted over (convex hull
-   of their landmarks, widened a little), so it finds someone else (:mod:`gait.pose.people`).
-   A tracker that follows nobody only searches every ``person_search_interval_s`` seconds,
-   which keeps the cost of a one-person video close to one tracker.
-2. *Link* the detections of consecutive frames into person tracks by position and size
-   (:mod:`gait.pose.tracks`).
-3. *Select* the track that walks: the most distance covered (horizontal travel in body
-   heights, plus change of apparent size for walking towards or away from the camera), with
-   a small bonus for time on screen. The selected person's landmarks are returned; other
-   people's frames are NaN rows. Every track is summarised in ``meta["person_tracks"]``
-   (best first, at most 20): ``first_frame``, ``last_frame``, ``n_frames``,
-   ``median_height_px``, ``travel_body_heights``, ``depth_log_ratio`` and ``score``;
-   ``meta["selected_track"]`` is the index of the returned one in that list (0). Callers
-   can warn about crowded scenes (many tracks) or small people (``median_height_px``).
-
-With ``max_people=1`` (plain MediaPipe) the two-people clip comes out wrong: the tracker
-stays on the jumping man for 170 frames and only finds the walker as she leaves.
+The legacy Pose solution (``mp.solutions.pose``, model ``pose_landmark_full``, i.e. model
+complexity 1, the only one inside the mediapipe 0.10.21 wheel) follows the most prominent
+person it sees and finds people only when they fill a good part of its image; the region
+around the chosen person answers both (on ``side_walk_park_two_people.mp4`` the whole frame
+gave it a man jumping on a box in the background instead of the woman walking across).
 
 Frames are decoded in a background thread (:func:`gait.media.video.iter_frames`) while the pose
 model runs, so decoding costs almost nothing on top of inference.
 
 Extraction metadata (``KeypointSequence.meta``) holds: ``source_file``, ``sha256``, ``fps``,
-``frame_size_px``, ``duration_s``, ``rotation_deg``, ``codec``, ``n_frames`` (decoded),
-``n_frames_estimated`` (container), ``n_frames_with_person``, ``decode_errors``,
+``frame_size_px``, ``duration_s``, ``rotation_deg``, ``codec``, ``n_frames`` (decoded in the
+range), ``n_frames_estimated`` (container), ``n_frames_with_person``, ``decode_errors``,
 ``stopped_early``, ``settings`` (:meth:`PoseSettings.to_dict`), ``software`` (versions),
-``extractor_version``, ``extracted_at`` (UTC, ISO 8601), ``extraction_s``,
-``person_tracks``, ``n_person_tracks`` and ``selected_track``.
+``extractor_version``, ``extracted_at`` (UTC, ISO 8601), ``extraction_s``, ``walk`` (the
+track and time range analysed, and whether the user chose them), ``scan`` (every track:
+:meth:`gait.pose.scan.RecordingScan.to_dict`), and for the quality card ``person_tracks``
+(``track_id``, ``median_height_px``, ``n_frames`` on screen, ``score`` = seconds of steady
+walking), ``n_person_tracks`` and ``selected_track`` (index of the analysed one).
 """
 
 from __future__ import annotations
@@ -46,6 +40,7 @@ import os
 import platform
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -54,11 +49,12 @@ import numpy as np
 
 from gait import __version__
 from gait.media.keypoints import KeypointSequence
+from gait.media.landmarks import L_HIP, N_LANDMARKS, R_HIP
 from gait.media.overlay import render_overlay
-from gait.media.video import Frame, iter_frames, sha256_file
-from gait.pose.people import PeopleTracker
+from gait.media.video import Frame, FrameSelection, iter_frames, sha256_file
+from gait.pose.roi import RegionFollower
+from gait.pose.scan import RecordingScan, ScannedTrack, ScanSettings, scan_recording
 from gait.pose.settings import PoseSettings
-from gait.pose.tracks import Detection, select_walker
 
 
 def _dist_version(name: str) -> str:
@@ -70,7 +66,18 @@ def _dist_version(name: str) -> str:
 
 # Bump the number whenever a change alters extracted landmarks; the mediapipe version is
 # part of it because another release gives other landmarks. Both are in the cache key.
-EXTRACTOR_VERSION = f"gait-pose-2+mediapipe-{_dist_version('mediapipe')}"
+EXTRACTOR_VERSION = f"gait-pose-3+mediapipe-{_dist_version('mediapipe')}"
+
+# The range analysed by default: the chosen person's time on screen, and this much on either
+# side (the scan sees a few frames a second: their first and last frames lie in between).
+WALK_MARGIN_S = 0.5
+# A person seen for NOT_WALKING_AFTER_S or more who travels less than MIN_TRAVEL_BODY_HEIGHTS
+# in all, and never walks steadily, does not walk (someone seen for less is analysed, and the
+# gait analysis says whether they took a step).
+MIN_TRAVEL_BODY_HEIGHTS = 1.0
+NOT_WALKING_AFTER_S = 3.0
+# The region follows the person's last pose when it is this recent, else the scan's track.
+POSE_MEMORY_S = 0.25
 
 ProgressCallback = Callable[[int, int, float], None]
 
@@ -91,9 +98,120 @@ def software_versions() -> dict[str, str]:
     }
 
 
-# --------------------------------------------------------------------------------------------
-# Extraction
-# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WalkChoice:
+    """Who and when to analyse in a recording (every field part of the keypoint cache key).
+
+    Attributes
+    ----------
+    track_id : int or None
+        A person track of the scan (:class:`gait.pose.scan.ScannedTrack`); None: the person
+        with the longest steady walk.
+    start_s, end_s : float or None
+        The time range, seconds from the start of the recording; None: from the chosen
+        person's first to their last appearance (with :data:`WALK_MARGIN_S`).
+    """
+
+    track_id: int | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.track_id is not None and self.track_id < 1:
+            raise PoseError(f"track numbers start at 1, not {self.track_id}")
+        for name in ("start_s", "end_s"):
+            value = getattr(self, name)
+            if value is not None and not (np.isfinite(value) and value >= 0):
+                raise PoseError(f"a time in the recording must be 0 s or later, not {value}")
+        if self.start_s is not None and self.end_s is not None and self.end_s <= self.start_s:
+            raise PoseError(f"the range ends ({self.end_s:g} s) before it starts "
+                            f"({self.start_s:g} s)")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (stable keys)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ChosenWalk:
+    """What :func:`choose_walk` picked: the track and the time range to analyse.
+
+    Attributes
+    ----------
+    track : ScannedTrack
+    start_s, end_s : float
+        Seconds from the start of the recording.
+    chosen_by_user : bool
+        Whether the track or the range came from the user.
+    """
+
+    track: ScannedTrack
+    start_s: float
+    end_s: float
+    chosen_by_user: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready ``{"track_id", "start_s", "end_s", "chosen_by_user"}``."""
+        return {"track_id": self.track.track_id, "start_s": round(self.start_s, 3),
+                "end_s": round(self.end_s, 3), "chosen_by_user": self.chosen_by_user}
+
+
+def choose_walk(scan: RecordingScan, choice: WalkChoice | None = None) -> ChosenWalk:
+    """The track and time range to analyse (see :class:`WalkChoice` for the defaults).
+
+    Raises
+    ------
+    PoseError
+        One readable line: nobody in the recording, a track that does not exist, a range
+        outside the recording, nobody who walks (when no track was chosen).
+    """
+    choice = choice or WalkChoice()
+    name = scan.source_file
+    if choice.start_s is not None and choice.start_s >= scan.duration_s:
+        raise PoseError(f"{name} is {scan.duration_s:.1f} s long: the range starting at "
+                        f"{choice.start_s:g} s lies outside it")
+    if not scan.tracks:
+        raise PoseError(f"{name}: no person found in any of its {scan.n_frames_scanned} "
+                        f"scanned frames ({scan.duration_s:.1f} s)")
+    user = choice.track_id is not None or choice.start_s is not None or choice.end_s is not None
+    if choice.track_id is not None:
+        try:
+            track = scan.track(choice.track_id)
+        except KeyError as exc:
+            raise PoseError(str(exc.args[0])) from exc
+    else:
+        track = _default_track(scan, choice)
+    start = track.track.start_s - WALK_MARGIN_S
+    end = track.track.end_s + WALK_MARGIN_S
+    start = choice.start_s if choice.start_s is not None else max(0.0, start)
+    end = choice.end_s if choice.end_s is not None else min(scan.duration_s, end)
+    end = min(end, scan.duration_s)
+    if end <= start:
+        raise PoseError(f"{name}: the range {start:g} s to {end:g} s holds no frame of the "
+                        f"recording ({scan.duration_s:.1f} s long)")
+    return ChosenWalk(track, float(start), float(end), user)
+
+
+def _default_track(scan: RecordingScan, choice: WalkChoice) -> ScannedTrack:
+    """The person with the longest steady walk (within the range, when one is given)."""
+    lo = choice.start_s if choice.start_s is not None else 0.0
+    hi = choice.end_s if choice.end_s is not None else scan.duration_s
+
+    def walking_inside(track: ScannedTrack) -> float:
+        return sum(max(0.0, min(w.end_s, hi) - max(w.start_s, lo)) for w in track.walking)
+
+    best = max(scan.tracks, key=lambda t: (walking_inside(t), t.track.distance_body_heights()))
+    seen_s = best.track.end_s - best.track.start_s
+    if (walking_inside(best) == 0 and seen_s >= NOT_WALKING_AFTER_S
+            and best.track.distance_body_heights() < MIN_TRAVEL_BODY_HEIGHTS):
+        raise PoseError(
+            f"{scan.source_file}: nobody walks there ({len(scan.tracks)} "
+            f"{'person' if len(scan.tracks) == 1 else 'people'} found, none moving "
+            f"{MIN_TRAVEL_BODY_HEIGHTS:g} body height or more in {seen_s:.0f} s); choose a "
+            "track to analyse anyway")
+    return best
+
+
 class _Rate:
     """Calls ``progress`` at most every ``interval_s`` seconds, and always at the end."""
 
@@ -121,33 +239,76 @@ class _Rate:
             self.progress(done, done if final else max(self.total, done), self.fps(done))
 
 
-def run_pose(
+def follow_person(
     frames: Iterable[Frame],
+    track: ScannedTrack,
     settings: PoseSettings,
-    fps: float,
+    frame_scale: float = 1.0,
     rate: _Rate | None = None,
-) -> tuple[list[int], list[list[Detection]]]:
-    """Run the people tracker over frames.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The landmarks of one tracked person in every frame given.
+
+    Parameters
+    ----------
+    frames : iterable of Frame
+        Frames of the range, possibly downscaled from the recording by ``frame_scale``.
+    track : ScannedTrack
+        Where the person is, at the scanned frames (recording pixels).
+    settings : PoseSettings
+    frame_scale : float
+        Width of the frames given over the recording's width.
+    rate : optional
+        Progress reporting.
 
     Returns
     -------
-    indices : list of int
-        Frame index of every frame.
-    detections : list of list of Detection
-        The people found in each frame (see :class:`gait.pose.people.PeopleTracker`).
+    xyzv, world_xyzv : ndarray, shape (n_frames, 33, 4)
+        Normalised to the whole frame (NaN rows where the person was not found), and in
+        metres.
+    frame_index : ndarray, shape (n_frames,)
     """
-    indices: list[int] = []
-    detections: list[list[Detection]] = []
-    with PeopleTracker(settings, fps) as tracker:
+    rows_xyzv, rows_world, indices = [], [], []
+    empty = np.full((N_LANDMARKS, 4), np.nan, dtype=np.float32)
+    last_hip: np.ndarray | None = None
+    last_time = -np.inf
+    with RegionFollower(settings) as follower:
         if rate is not None:
             rate.restart()
             rate.tick(0, force=True)
         for frame in frames:
-            detections.append(tracker.process(frame.rgb, frame.timestamp_s))
+            height, width = frame.rgb.shape[:2]
+            expected, radius = track.track.at(frame.timestamp_s)
+            expected, radius = expected * frame_scale, radius * frame_scale
+            recent = last_hip is not None and frame.timestamp_s - last_time <= POSE_MEMORY_S
+            centre = last_hip if recent and last_hip is not None else expected
+            found = follower.follow(frame.rgb, frame.timestamp_s, centre, radius,
+                                    expected_px=expected)
+            if found is None:
+                rows_xyzv.append(empty)
+                rows_world.append(empty)
+            else:
+                rows_xyzv.append(found[0])
+                rows_world.append(found[1] if found[1] is not None else empty)
+                last_hip = found[0][[L_HIP, R_HIP], :2].mean(axis=0) * np.array([width, height])
+                last_time = frame.timestamp_s
             indices.append(frame.frame_index)
             if rate is not None:
                 rate.tick(len(indices))
-    return indices, detections
+    if not indices:
+        shape = (0, N_LANDMARKS, 4)
+        return np.zeros(shape, np.float32), np.zeros(shape, np.float32), np.zeros(0, np.int64)
+    return np.stack(rows_xyzv), np.stack(rows_world), np.asarray(indices, dtype=np.int64)
+
+
+def _quality_tracks(scan: RecordingScan, fps: float) -> list[dict[str, Any]]:
+    """Every track in the form the quality card reads (:func:`gait.walk.quality.
+    tracking_warnings`)."""
+    return [{
+        "track_id": t.track_id,
+        "median_height_px": round(t.track.median_height_px, 1),
+        "n_frames": round((t.track.end_s - t.track.start_s) * fps) + 1,
+        "score": round(t.walking_s, 3),
+    } for t in scan.tracks]
 
 
 def extract_keypoints(
@@ -157,12 +318,13 @@ def extract_keypoints(
     overlay_path: str | os.PathLike[str] | None = None,
     *,
     video_sha256: str | None = None,
+    choice: WalkChoice | None = None,
+    scan: RecordingScan | None = None,
 ) -> KeypointSequence:
-    """Extract the walking person's MediaPipe Pose landmarks from every frame of a video.
+    """Extract the chosen walker's MediaPipe Pose landmarks from a recording.
 
-    Frames are decoded in a background thread while the pose model runs on the previous
-    ones; the video is never held in memory. Frames without the selected person are kept as
-    NaN rows.
+    See the module docstring for the steps. Frames are decoded in a background thread while
+    the pose model runs on the previous ones; the recording is never held in memory.
 
     Parameters
     ----------
@@ -172,65 +334,78 @@ def extract_keypoints(
         Extraction settings (defaults: ``PoseSettings()``).
     progress : callable, optional
         Called about four times a second as ``progress(frames_done, frames_total,
-        frames_per_s)``; ``frames_total`` is the container's estimate until the end.
+        frames_per_s)`` while the pose model runs on the range.
     overlay_path : path-like, optional
-        Also write an H.264 MP4 of the video with the selected person's skeleton drawn
-        (see :func:`gait.media.overlay.render_overlay`).
+        Also write an H.264 MP4 of the range with the person's skeleton drawn (see
+        :func:`gait.media.overlay.render_overlay`).
     video_sha256 : str, optional
         SHA-256 of the file when the caller already has it (saves reading the file twice).
+    choice : WalkChoice, optional
+        Who and when (default: the longest steady walk).
+    scan : RecordingScan, optional
+        The recording's scan when the caller already has it (else it is scanned here).
 
     Returns
     -------
     KeypointSequence
         ``xyzv`` of shape (n_frames, 33, 4): x, y normalised to the upright frame, z
         MediaPipe depth, visibility; ``world_xyzv`` of shape (n_frames, 33, 4) in metres;
-        ``frame_index`` from the decoder; ``fps``; ``frame_size_px`` (upright width,
-        height); ``meta`` as listed in the module docstring.
+        ``frame_index`` from the decoder (frames of the range); ``fps``; ``frame_size_px``
+        (upright width, height); ``meta`` as listed in the module docstring.
 
     Raises
     ------
     gait.media.video.VideoError
         If the video cannot be read.
     PoseError
-        If no person is detected in any frame.
+        If nobody is found, the choice does not fit the recording, or the person chosen is
+        never found by the pose model.
     """
     settings = settings or PoseSettings()
     started = time.perf_counter()
     extracted_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     path = Path(video_path)
-    stream = iter_frames(path, max_width_px=settings.max_width_px)
+    if scan is None:
+        scan = scan_recording(path, ScanSettings(max_width_px=settings.max_width_px or 1920))
+    walk = choose_walk(scan, choice)
+    stream = iter_frames(path, max_width_px=settings.max_width_px,
+                         frames=FrameSelection(walk.start_s, walk.end_s))
     info = stream.info
-    rate = _Rate(progress, info.n_frames)
+    rate = _Rate(progress, round((walk.end_s - walk.start_s) * info.fps))
     with stream:
-        indices, detections = run_pose(stream, settings, info.fps, rate)
-    rate.tick(len(indices), final=True)
-    sha = video_sha256 or sha256_file(path)
-    xyzv, world, frame_index, tracks, selected = select_walker(
-        indices, detections, info.fps, info.frame_size_px)
-    if selected is None:
-        raise PoseError(f"{path.name}: no person detected in any of its {len(indices)} frames")
+        xyzv, world, frame_index = follow_person(stream, walk.track, settings,
+                                                 stream.size_px[0] / info.width_px, rate)
+    rate.tick(len(frame_index), final=True)
     n_with_person = int((~np.isnan(xyzv[:, 0, 0])).sum())
+    if n_with_person == 0:
+        raise PoseError(f"{path.name}: the pose model found person {walk.track.track_id} in "
+                        f"none of the {len(frame_index)} frames from {walk.start_s:.1f} s to "
+                        f"{walk.end_s:.1f} s")
+    tracks = scan.tracks
     meta: dict[str, Any] = {
         "source_file": path.name,
-        "sha256": sha,
+        "sha256": video_sha256 or sha256_file(path),
         "fps": info.fps,
         "frame_size_px": list(info.frame_size_px),
         "duration_s": info.duration_s,
         "rotation_deg": info.rotation_deg,
         "codec": info.codec,
-        "n_frames": len(indices),
+        "n_frames": len(frame_index),
         "n_frames_estimated": info.n_frames,
         "n_frames_with_person": n_with_person,
-        "decode_errors": stream.n_decode_errors,
-        "stopped_early": stream.stopped_early,
+        "decode_errors": max(stream.n_decode_errors, scan.n_decode_errors),
+        "stopped_early": stream.stopped_early or scan.stopped_early,
         "settings": settings.to_dict(),
         "software": software_versions(),
         "extractor_version": EXTRACTOR_VERSION,
         "extracted_at": extracted_at,
         "extraction_s": round(time.perf_counter() - started, 3),
-        "person_tracks": tracks,
+        "walk": walk.to_dict(),
+        "choice": (choice or WalkChoice()).to_dict(),
+        "scan": scan.to_dict(),
+        "person_tracks": _quality_tracks(scan, info.fps),
         "n_person_tracks": len(tracks),
-        "selected_track": selected,
+        "selected_track": [t.track_id for t in tracks].index(walk.track.track_id),
     }
     sequence = KeypointSequence(
         xyzv=xyzv,

@@ -48,11 +48,6 @@ class PoseSettings:
         normalised to the full frame). The default 1920 leaves 1080p untouched and brings 4K
         down to 1080p; on the 1080p test clip 1280 px moved landmarks by 0.6 px median and
         did not make inference faster.
-    max_people : int
-        How many people are tracked at once to find the one who walks (see the module
-        docstring); 1 is plain MediaPipe behaviour.
-    person_search_interval_s : float
-        How often, in seconds, an idle extra tracker looks for another person.
     """
 
     model_complexity: int = 1
@@ -60,8 +55,6 @@ class PoseSettings:
     min_tracking_confidence: float = 0.5
     smooth_landmarks: bool = True
     max_width_px: int | None = 1920
-    max_people: int = 2
-    person_search_interval_s: float = 0.2
 
     def __post_init__(self) -> None:
         if self.model_complexity not in MODEL_FILES:
@@ -78,13 +71,6 @@ class PoseSettings:
                 raise ValueError(f"{name} must lie in [0, 1], got {value}")
         if self.max_width_px is not None and self.max_width_px < 64:
             raise ValueError(f"max_width_px must be at least 64, got {self.max_width_px}")
-        if not 1 <= self.max_people <= 8:
-            raise ValueError(f"max_people must be between 1 and 8, got {self.max_people}")
-        if not 0.0 <= self.person_search_interval_s <= 10.0:
-            raise ValueError(
-                "person_search_interval_s must lie in [0, 10] s, "
-                f"got {self.person_search_interval_s}"
-            )
 
     def to_dict(self) -> dict[str, Any]:
         """Settings as a JSON-ready dictionary (stable keys, plain values)."""

@@ -61,7 +61,7 @@ def test_render_overlay_from_a_sequence_is_small_h264_and_needs_no_pose_model(
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("the pose model must not run")
 
-    monkeypatch.setattr(extraction, "PeopleTracker", forbidden)
+    monkeypatch.setattr(extraction, "RegionFollower", forbidden)
     sequence = _sequence_for(114, 30.0, (1920, 1080))
     out = render_overlay(shared_videos / "side_walk_1080p.mp4", sequence, tmp_path / "o.mp4")
     assert out == tmp_path / "o.mp4"

@@ -12,6 +12,7 @@ import pytest
 
 from gait.media.keypoints import KeypointSequence, save_npz
 from gait.media.video import VideoError
+from gait.pose import cache as cache_module
 from gait.pose import extraction
 from gait.pose.cache import KeypointCache, default_cache_dir
 from gait.pose.settings import PoseSettings
@@ -42,7 +43,8 @@ def _forbid_pose_model(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("MediaPipe must not run on a cache hit")
 
     monkeypatch.setattr(extraction, "extract_keypoints", forbidden)
-    monkeypatch.setattr(extraction, "PeopleTracker", forbidden)
+    monkeypatch.setattr(extraction, "RegionFollower", forbidden)
+    monkeypatch.setattr(cache_module, "scan_recording", forbidden)
 
 
 def _assert_same(a: KeypointSequence, b: KeypointSequence) -> None:
