@@ -213,7 +213,7 @@ def render_overlay(
     # Only the frames the sequence covers (an extraction of one walk of a long recording).
     frames = FrameSelection()
     if sequence.n_frames:
-        first_s = max(0.0, (int(sequence.frame_index[0]) - 0.5) / info.fps)
+        first_s = int(sequence.frame_index[0]) / info.fps
         frames = FrameSelection(first_s, (int(sequence.frame_index[-1]) + 0.5) / info.fps)
     with iter_frames(video_path, max_height_px=max_height_px, frames=frames) as stream:
         return write_h264(annotated(stream), out_path, info.fps)
