@@ -89,12 +89,14 @@ def read_manifest(folder: str | os.PathLike[str]) -> list[ClipRecord]:
     return records
 
 
-def write_manifest(folder: str | os.PathLike[str], rows: list[dict[str, Any]]) -> Path:
-    """Write ``folder/manifest.csv`` atomically from dictionaries keyed by MANIFEST_COLUMNS."""
+def write_manifest(folder: str | os.PathLike[str], rows: list[dict[str, Any]],
+                   columns: tuple[str, ...] = MANIFEST_COLUMNS) -> Path:
+    """Write ``folder/manifest.csv`` atomically from dictionaries keyed by ``columns`` (the
+    :data:`MANIFEST_COLUMNS`, and any extra ones after them)."""
 
     def write(handle: Any) -> None:
         text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(text, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
         handle.write(text.getvalue().encode("utf-8"))

@@ -17,8 +17,9 @@ import gait.walk.features
 from gait.cli import main
 from gait.media.keypoints import save_npz
 from gait.pose.synthetic import synthetic_walk
+from tests.helpers import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT_ROOT
 
 
 @pytest.mark.parametrize("command", ["extract", "import", "train", "identify", "evaluate",
@@ -83,11 +84,12 @@ def test_import_summarises_the_shared_data(shared_data: Path, tmp_path: Path) ->
 @pytest.mark.parametrize(("view", "width"), [("side", (64, 32)), ("front", (128, 64))])
 def test_train_and_evaluate_use_the_settings_of_the_view(view: str, width: tuple[int, ...]
                                                          ) -> None:
-    from gait.cli import _settings, build_parser
+    from gait.cli import build_parser
+    from gait.cli.commands import model_settings
 
     for command in (["train", "--data", "DIR", "--out", "m"], ["evaluate", "--enrol", "DIR"]):
         args = build_parser().parse_args([*command, "--view", view, "--seed", "5"])
-        settings = _settings(args)
+        settings = model_settings(args)
         assert (settings.hidden_units, settings.seed) == (width, 5)
 
 

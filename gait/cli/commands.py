@@ -1,0 +1,244 @@
+"""The commands of ``python -m gait`` that work on clips, models and data sets."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from gait.cli.output import (
+    UserError,
+    print_json,
+    print_quality,
+    progress_printer,
+    quality_of,
+)
+from gait.cli.tracks import walk_choice, walk_line
+
+
+def _load_clip(path: Path, quiet: bool, args: argparse.Namespace) -> Any:
+    """A KeypointSequence from a keypoint file or a video (through the keypoint cache), of the
+    person and range of ``--track/--start/--end``."""
+    from gait.media.keypoints import load_npz
+
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    if path.suffix.lower() == ".npz":
+        if any(getattr(args, k, None) is not None for k in ("track", "start", "end")):
+            raise UserError(f"{path.name} holds the keypoints of one person already: "
+                            "--track, --start and --end are for videos")
+        return load_npz(path)
+    from gait.pose.cache import KeypointCache
+
+    progress = None if quiet else progress_printer(f"extracting {path.name}")
+    return KeypointCache().get_or_extract(path, progress=progress, choice=walk_choice(args))
+
+
+def _load_model(path: str) -> Any:
+    """:meth:`GaitModel.load`, with metadata that is damaged or does not fit the network (e.g.
+    a ``.json`` beside another model's ``.keras``) as a one-line user error."""
+    from gait.identification.model import GaitModel, ModelError
+    from gait.media.keypoints import VIEWS
+
+    try:
+        model = GaitModel.load(path)
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UserError(f"{path}: not a valid gait-ID model (metadata lacks or garbles "
+                        f"{str(exc) or type(exc).__name__})") from exc
+    if model.view not in VIEWS:
+        raise UserError(f"{path}: the model's view is {model.view!r}, not one of {VIEWS}")
+    n_inputs = getattr(model.network, "input_shape", (None,))[-1]
+    n_outputs = model.n_suspect_outputs
+    names, impute = len(model.feature_names), len(model.impute_values)
+    expected = getattr(model, "n_inputs", names)  # features (+ one-hot direction columns)
+    if (n_inputs is not None and n_inputs != expected) or names != impute:
+        raise UserError(f"{path}: the model's feature schema does not match its network "
+                        f"({names} feature names, {impute} imputation values, {n_inputs} "
+                        "network inputs); the .json and .keras files do not belong together")
+    if n_outputs is not None and n_outputs != len(model.suspects):
+        raise UserError(f"{path}: the model lists {len(model.suspects)} suspects but its "
+                        f"network has {n_outputs} outputs")
+    return model
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """`extract`: keypoints of a video to a .npz file (through the cache)."""
+    from gait.media.keypoints import save_npz
+    from gait.pose.cache import KeypointCache
+    from gait.pose.settings import PoseSettings
+
+    settings = PoseSettings(model_complexity=args.model_complexity)
+    progress = None if args.quiet else progress_printer(f"extracting {Path(args.video).name}")
+    video = Path(args.video)
+    if not video.exists():
+        raise UserError(f"{video}: no such file")
+    cache = KeypointCache()
+    sequence = cache.get_or_extract(video, settings, progress=progress,
+                                    overlay_path=Path(args.overlay) if args.overlay else None,
+                                    choice=walk_choice(args))
+    save_npz(sequence, args.out)
+    detected = int(sequence.detected.sum())
+    print(f"{args.out}: {sequence.n_frames} frames, {detected} with a person, "
+          f"{sequence.fps:g} fps")
+    line = walk_line(sequence)
+    if line:
+        print(line)
+    print_quality(quality_of(sequence))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`import`: check a keypoint data set folder and summarise it."""
+    from gait.media.datasets import read_manifest
+    from gait.walk.features import load_table
+
+    records = read_manifest(args.folder)
+    summary: dict[str, Any] = {"folder": str(args.folder), "n_clips": len(records), "views": {}}
+    for view in sorted({r.view for r in records}):
+        table = load_table(args.folder, view)
+        summary["views"][view] = {
+            "n_clips": len(table.clips),
+            "n_subjects": int(table.clips["subject"].nunique()),
+            "n_cycles": len(table.frame),
+            "clips_without_cycles": [
+                {"clip_id": f.clip_id, "reason": f.reason} for f in table.failures
+            ],
+        }
+    if args.json:
+        print_json(summary, args.json)
+    else:
+        print(f"{args.folder}: {len(records)} clips")
+        for view, info in summary["views"].items():
+            print(f"  {view}: {info['n_clips']} clips of {info['n_subjects']} subjects, "
+                  f"{info['n_cycles']} gait cycles, "
+                  f"{len(info['clips_without_cycles'])} clips without a cycle")
+    return 0
+
+
+_DEFAULT_TARGET_FPIR_TEXT = "0.05"
+
+
+def _target_fpir(args: argparse.Namespace) -> float:
+    """``--target-fpir``, or the engine's default."""
+    from gait.identification.identify import DEFAULT_TARGET_FPIR
+
+    return DEFAULT_TARGET_FPIR if args.target_fpir is None else float(args.target_fpir)
+
+
+def model_settings(args: argparse.Namespace) -> Any:
+    """The network settings of `train` and `evaluate` (view defaults, seed, visibility)."""
+    from gait.identification.settings import ModelSettings
+
+    return ModelSettings.for_view(args.view, with_visibility=args.visibility, seed=args.seed)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """`train`: train and calibrate a per-view model, save it."""
+    from gait.identification.identify import train_identifier
+    from gait.walk.features import load_table
+
+    table = load_table(args.data, args.view)
+    if table.frame.empty:
+        raise UserError(f"{args.data}: no {args.view}-view clip with a gait cycle")
+    started = time.perf_counter()
+    model = train_identifier(table, model_settings(args), target_fpir=_target_fpir(args))
+    keras_path, json_path = model.save(args.out)
+    calibration = model.metadata.get("open_set")
+    print(f"trained {args.view}-view model on {len(model.suspects)} suspects, "
+          f"{len(table.frame)} cycles, in {time.perf_counter() - started:.1f} s: "
+          f"{keras_path} + {json_path}")
+    if calibration:
+        print(f"open-set threshold {calibration['threshold']:.3f} "
+              f"(target FPIR {calibration['target_fpir']:.0%}, calibration FPIR "
+              f"{calibration['measured_fpir']:.0%}, FNIR {calibration['measured_fnir']:.0%})")
+    return 0
+
+
+def cmd_identify(args: argparse.Namespace) -> int:
+    """`identify`: rank the suspects for one clip and give the verdict."""
+    from gait.identification.identify import identify_table
+    from gait.walk.cycles import analyse_gait
+    from gait.walk.features import FeatureTable, analysis_features
+
+    model = _load_model(args.model)
+    sequence = _load_clip(Path(args.clip), quiet=bool(args.json), args=args)
+    analysis = analyse_gait(sequence, model.view)
+    frame = analysis_features(analysis, clip_id=Path(args.clip).stem)
+    table = FeatureTable(model.view, frame)
+    result = identify_table(model, table, analysis.insufficient_reason)
+    quality = quality_of(sequence)
+    walk = sequence.meta.get("walk")
+    if args.json:
+        n_tracks = len((sequence.meta.get("scan") or {}).get("tracks") or [])
+        print_json({"clip": str(args.clip), "model": str(args.model), **result.to_dict(),
+                    **quality, "walk": walk, "n_person_tracks": n_tracks}, args.json)
+        return 0
+    line = walk_line(sequence)
+    if line:
+        print(line)
+    print_quality(quality)
+    print(f"verdict: {result.verdict}" + (f" ({result.suspect})" if result.suspect else ""))
+    print(f"reason: {result.reason}")
+    if result.calibrated_probability is not None:
+        print(f"calibrated probability that {result.ranking[0][0]} is the person: "
+              f"{result.calibrated_probability:.2f}")
+    for rank, (suspect, score) in enumerate(result.ranking[: args.top], start=1):
+        print(f"{rank:>3}. {suspect:<20} {score:.3f}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """`evaluate`: the 6-fold or the enrol-then-probe protocol, as JSON."""
+    from gait.identification.evaluate import evaluate_folds, evaluate_probe
+    from gait.walk.features import load_table
+
+    enrol = load_table(args.enrol, args.view)
+    if enrol.frame.empty:
+        raise UserError(f"{args.enrol}: no {args.view}-view clip with a gait cycle")
+    if args.probe:
+        report = evaluate_probe(enrol, load_table(args.probe, args.view), model_settings(args),
+                                target_fpir=_target_fpir(args))
+    else:
+        report = evaluate_folds(enrol, model_settings(args),
+                                progress=progress_printer("folds") if not args.quiet else None)
+    print_json(report, args.json)
+    if args.json not in (None, "-"):
+        print(f"{report['protocol']}, {args.view}: clip rank-1 {report['clip_rank1']:.1%}, "
+              f"rank-5 {report['clip_rank5']:.1%}, {report['n_probe_clips']} clips, "
+              f"{len(report['failed_clips'])} without a cycle -> {args.json}")
+        if "open_set" in report:
+            o = report["open_set"]
+            print(f"open set, {o['n_impostor_clips']} impostor clips: FPIR {o['fpir']:.1%}, "
+                  f"FNIR {o['fnir']:.1%} at the calibrated threshold {o['threshold']:.3f} "
+                  f"(target FPIR {o['target_fpir']:.0%}); EER {o['eer']:.1%}; FNIR "
+                  f"{o['fnir_at_fpir_10pct']:.1%} at FPIR <= 10% on these impostors")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """`bench`: speed and memory figures, as JSON."""
+    from gait.bench import run_benchmark
+
+    report = run_benchmark(Path(args.video), Path(args.enrol), quick=args.quick)
+    print_json(report, None)
+    if args.json:
+        print_json(report, args.json)
+    return 0
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    """`catalogue`: the parameter catalogue as Markdown."""
+    from gait.walk.parameters import catalogue_markdown
+
+    text = catalogue_markdown()
+    if args.markdown:
+        from gait.media.files import atomic_write
+
+        atomic_write(Path(args.markdown), lambda h: h.write(text.encode("utf-8")))
+        print(f"wrote {args.markdown}")
+    else:
+        print(text)
+    return 0
