@@ -86,7 +86,14 @@ class GaitModel:
     @property
     def n_inputs(self) -> int:
         """Width of the network's input: features plus one-hot direction columns."""
-        return len(self.feature_names) + (len(self.directions) + 1 if self.directions else 0)
+        return len(self.feature_names) + (len(self.directions) + 1 if self.scales_per_direction
+                                          else 0)
+
+    @property
+    def scales_per_direction(self) -> bool:
+        """Whether the network's input ends with one-hot direction columns (also when no
+        walking direction had enough training cycles: then one column, the pooled scaling)."""
+        return bool(self.directions) or self.settings.direction_scaling
 
     def direction_columns(self, directions: Any) -> np.ndarray:
         """One-hot direction columns, shape (n_cycles, len(directions) + 1); unknown -> last."""
@@ -111,7 +118,7 @@ class GaitModel:
             )
         x = table.matrix(self.feature_names)
         x = np.where(np.isnan(x), self.impute_values[None, :], x)
-        if self.directions:
+        if self.scales_per_direction:
             x = np.hstack([x, self.direction_columns(table.frame["direction"].to_numpy())])
         return x
 
@@ -132,7 +139,7 @@ class GaitModel:
         whitened : ndarray, shape (n_cycles, n_dims), or None
             See :mod:`gait.identification.verification`; None for a model saved before it had them.
         """
-        if x.ndim == 2 and self.directions and x.shape[1] == len(self.feature_names):
+        if x.ndim == 2 and self.scales_per_direction and x.shape[1] == len(self.feature_names):
             x = np.hstack([x, self.direction_columns(["unknown"] * x.shape[0])])
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
             raise ModelError(

@@ -38,6 +38,7 @@ _LOGIT_CLIP = 100.0
 TILE_OVERLAP = 0.4
 NMS_IOU = 0.3
 NMS_INSIDE = 0.7
+NMS_INSIDE_SCORE_RATIO = 0.9
 
 
 def detector_model_path() -> Path:
@@ -144,19 +145,26 @@ def overlap_matrices(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def non_max_suppression(people: PersonBoxes, iou: float = NMS_IOU,
                         inside: float = NMS_INSIDE) -> PersonBoxes:
-    """Keep the most confident of every group of boxes that overlap by more than ``iou``, or
-    of which one lies mostly (``inside``) within the other: a tile that cuts a person gives a
-    detection of the part it holds (the legs, say), inside the whole person's box."""
+    """Keep the most confident of every group of boxes that overlap by more than ``iou``; then
+    drop a box that lies mostly (``inside``) within a larger one kept with nearly its
+    confidence (:data:`NMS_INSIDE_SCORE_RATIO`): a tile that cuts a person gives a detection of
+    the part it holds (the legs, say), inside the whole person."""
     order = np.argsort(-people.score, kind="stable")
     boxes = people.boxes_xyxy
     keep: list[int] = []
     for i in order:
-        if keep:
-            overlap, within = overlap_matrices(boxes[[i]], boxes[keep])
-            if overlap.max() > iou or within.max() > inside:
+        if not keep or overlap_matrices(boxes[[i]], boxes[keep])[0].max() <= iou:
+            keep.append(int(i))
+    by_size = sorted(keep, key=lambda k: -people.radius_px[k])
+    whole: list[int] = []
+    for i in by_size:
+        if whole:
+            within = overlap_matrices(boxes[[i]], boxes[whole])[1][0]
+            sure = people.score[whole] >= NMS_INSIDE_SCORE_RATIO * people.score[i]
+            if (within[sure] > inside).any():
                 continue
-        keep.append(int(i))
-    return people.select(np.array(keep, dtype=int))
+        whole.append(i)
+    return people.select(np.array(sorted(whole, key=lambda k: keep.index(k)), dtype=int))
 
 
 def square_tiles(width_px: int, height_px: int, side_px: int,

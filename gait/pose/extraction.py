@@ -171,8 +171,10 @@ def choose_walk(scan: RecordingScan, choice: WalkChoice | None = None) -> Chosen
         raise PoseError(f"{name} is {scan.duration_s:.1f} s long: the range starting at "
                         f"{choice.start_s:g} s lies outside it")
     if not scan.tracks:
+        dark = (f", {scan.n_dark_frames} of them too dark to show anyone"
+                if scan.n_dark_frames else "")
         raise PoseError(f"{name}: no person found in any of its {scan.n_frames_scanned} "
-                        f"scanned frames ({scan.duration_s:.1f} s)")
+                        f"scanned frames ({scan.duration_s:.1f} s{dark})")
     user = choice.track_id is not None or choice.start_s is not None or choice.end_s is not None
     if choice.track_id is not None:
         try:

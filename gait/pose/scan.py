@@ -24,9 +24,11 @@ import numpy as np
 
 from gait.media.video import FrameSelection, iter_frames, probe_video
 from gait.pose.detector import (
+    NMS_IOU,
     PersonBoxes,
     PersonDetector,
     non_max_suppression,
+    overlap_matrices,
     square_tiles,
     window_around,
 )
@@ -45,6 +47,12 @@ FOLLOW_WINDOW_RADII = 4.0
 MOTION_WIDTH_PX = 320
 MOTION_GREY_LEVELS = 18
 MOTION_SHARE = 0.002
+# A new person is confirmed when a window sized to them finds their mid-hip point within this
+# many body heights, and a size within this factor.
+CONFIRM_OFFSET_BODY_HEIGHTS = 0.25
+CONFIRM_SIZE_RATIO = 1.4
+# A frame whose brightest pixel (on a sparse grid) is darker than this shows nobody.
+DARK_GREY_LEVEL = 16
 
 ScanProgress = Callable[[float, float], None]
 """``progress(seconds_scanned, seconds_total)``."""
@@ -187,6 +195,8 @@ class RecordingScan:
         Frames given to the detector.
     n_tiles_searched : int
         Tiles given to the detector in the searches for small people.
+    n_dark_frames : int
+        Scanned frames too dark to show anyone (not given to the detector).
     tracks : tuple of ScannedTrack
         In order of appearance.
     settings : ScanSettings
@@ -204,6 +214,7 @@ class RecordingScan:
     frame_size_px: tuple[int, int]
     n_frames_scanned: int
     n_tiles_searched: int
+    n_dark_frames: int
     tracks: tuple[ScannedTrack, ...]
     settings: ScanSettings
     stopped_early: bool = False
@@ -229,8 +240,8 @@ class RecordingScan:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``source_file, fps, duration_s, frame_size_px, n_frames_scanned,
-        n_tiles_searched, stopped_early, n_decode_errors, seconds, tracks`` (see
-        :meth:`ScannedTrack.to_dict`)."""
+        n_tiles_searched, n_dark_frames, stopped_early, n_decode_errors, seconds, tracks``
+        (see :meth:`ScannedTrack.to_dict`)."""
         return {
             "source_file": self.source_file,
             "fps": self.fps,
@@ -238,6 +249,7 @@ class RecordingScan:
             "frame_size_px": list(self.frame_size_px),
             "n_frames_scanned": self.n_frames_scanned,
             "n_tiles_searched": self.n_tiles_searched,
+            "n_dark_frames": self.n_dark_frames,
             "stopped_early": self.stopped_early,
             "n_decode_errors": self.n_decode_errors,
             "seconds": round(self.seconds, 3),
@@ -259,6 +271,42 @@ def _thumbnail(rgb: np.ndarray, hip_px: np.ndarray, radius_px: float) -> np.ndar
     if sx1 > sx0 and sy1 > sy0:
         canvas[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = rgb[sy0:sy1, sx0:sx1]
     return cv2.resize(canvas, (THUMBNAIL_PX, THUMBNAIL_PX), interpolation=cv2.INTER_AREA)
+
+
+def _not_followed(found: PersonBoxes, followed: PersonBoxes) -> PersonBoxes:
+    """The people found that are none of the people followed (boxes overlapping by less than
+    the suppression threshold)."""
+    if not len(found) or not len(followed):
+        return found
+    iou, _ = overlap_matrices(found.boxes_xyxy, followed.boxes_xyxy)
+    return found.select(iou.max(axis=1) <= NMS_IOU)
+
+
+def _confirmed(detector: PersonDetector, rgb: np.ndarray, found: PersonBoxes) -> PersonBoxes:
+    """People found on the whole frame or in a tile, each looked at again in a window sized
+    to them, and kept as the window sees them.
+
+    The whole frame (or a large tile) holding two small people can give one circle around both
+    (seen on the park clip: a 930-px circle around the jumping man and the walking woman); a
+    window on that circle finds one of them, or nobody, not the same circle again.
+    """
+    if not len(found):
+        return found
+    height, width = rgb.shape[:2]
+    windows = [window_around(hip, FOLLOW_WINDOW_RADII * radius, width, height)
+               for hip, radius in zip(found.hip_px, found.radius_px, strict=True)]
+    kept = []
+    for hip, radius, seen in zip(found.hip_px, found.radius_px,
+                                 detector.detect_windows(rgb, windows), strict=True):
+        if not len(seen):
+            continue
+        offset = np.hypot(*(seen.hip_px - hip).T) / (2 * radius)
+        ratio = seen.radius_px / radius
+        same = (offset <= CONFIRM_OFFSET_BODY_HEIGHTS) & (np.abs(np.log(ratio)) <= np.log(
+            CONFIRM_SIZE_RATIO))
+        if same.any():
+            kept.append(seen.select(np.flatnonzero(same)[[int(np.argmax(seen.score[same]))]]))
+    return PersonBoxes.concatenate(kept)
 
 
 def _jpeg(rgb: np.ndarray) -> bytes:
@@ -315,30 +363,36 @@ def scan_recording(
     next_search_s = 0.0
     last_time_s = 0.0
     last_report = 0.0
-    n_scanned = n_searched_tiles = 0
+    n_scanned = n_searched_tiles = n_dark = 0
     with stream:
         for frame in stream:
             t, rgb = frame.timestamp_s, frame.rgb
-            parts = [detector.detect(rgb)]
+            n_scanned += 1
+            last_time_s = t
+            if int(rgb[::8, ::8].max()) < DARK_GREY_LEVEL:
+                n_dark += 1  # nothing to see: no detector
+                continue
+            found = [detector.detect(rgb)]
             if t >= next_search_s:
                 mask = motion.moved(rgb)
                 searched = [tile for tile in tiles if motion.tile_moved(mask, tile)]
-                parts += detector.detect_windows(rgb, searched)
+                found += detector.detect_windows(rgb, searched)
                 n_searched_tiles += len(searched)
                 next_search_s = t + settings.search_interval_s
+            followed = PersonBoxes.empty()
             expected = tracker.expected(t)
             if expected:
                 windows = [window_around(hip, FOLLOW_WINDOW_RADII * radius, width, height)
                            for _, hip, radius in expected]
-                parts += detector.detect_windows(rgb, windows)
-            people = non_max_suppression(PersonBoxes.concatenate(parts))
+                followed = PersonBoxes.concatenate(detector.detect_windows(rgb, windows))
+            new = _not_followed(non_max_suppression(PersonBoxes.concatenate(found)), followed)
+            people = non_max_suppression(PersonBoxes.concatenate(
+                [followed, _confirmed(detector, rgb, new)]))
             for row, track_id in enumerate(tracker.update(t, people)):
                 sharpness = float(people.score[row] * people.radius_px[row])
                 if sharpness > best.get(track_id, (0.0, None))[0]:
                     best[track_id] = (sharpness, _thumbnail(rgb, people.hip_px[row],
                                                             float(people.radius_px[row])))
-            n_scanned += 1
-            last_time_s = t
             if progress is not None and time.perf_counter() - last_report > 0.5:
                 last_report = time.perf_counter()
                 progress(t, info.duration_s)
@@ -356,7 +410,8 @@ def scan_recording(
         source_file=path.name, fps=info.fps,
         duration_s=max(info.duration_s, last_time_s + 1.0 / info.fps) if n_scanned else 0.0,
         frame_size_px=info.frame_size_px, n_frames_scanned=n_scanned,
-        n_tiles_searched=n_searched_tiles, tracks=tuple(tracks), settings=settings,
+        n_tiles_searched=n_searched_tiles, n_dark_frames=n_dark, tracks=tuple(tracks),
+        settings=settings,
         stopped_early=stream.stopped_early, n_decode_errors=stream.n_decode_errors,
         seconds=time.perf_counter() - started)
 
@@ -411,7 +466,8 @@ def load_scan(path: str | os.PathLike[str]) -> RecordingScan | None:
             duration_s=float(payload["duration_s"]),
             frame_size_px=(int(payload["frame_size_px"][0]), int(payload["frame_size_px"][1])),
             n_frames_scanned=int(payload["n_frames_scanned"]),
-            n_tiles_searched=int(payload["n_tiles_searched"]), tracks=tuple(tracks),
+            n_tiles_searched=int(payload["n_tiles_searched"]),
+            n_dark_frames=int(payload["n_dark_frames"]), tracks=tuple(tracks),
             settings=ScanSettings(**payload["settings"]),
             stopped_early=bool(payload["stopped_early"]),
             n_decode_errors=int(payload["n_decode_errors"]), seconds=float(payload["seconds"]))
