@@ -23,6 +23,10 @@ def add_walk_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--end", type=float, help="end of the time range to analyse, seconds")
 
 
+# Beyond this many other tracks (a crowd), the analysed line gives their number only.
+MAX_LISTED_TRACKS = 8
+
+
 def walk_choice(args: argparse.Namespace) -> Any:
     """The :class:`gait.pose.extraction.WalkChoice` of ``--track/--start/--end``."""
     from gait.pose.extraction import WalkChoice
@@ -38,7 +42,8 @@ def walk_line(sequence: Any) -> str | None:
     tracks = (sequence.meta.get("scan") or {}).get("tracks") or []
     if not walk or len(tracks) < 2:
         return None
-    others = ", ".join(str(t["track_id"]) for t in tracks if t["track_id"] != walk["track_id"])
+    ids = [str(t["track_id"]) for t in tracks if t["track_id"] != walk["track_id"]]
+    others = ", ".join(ids) if len(ids) <= MAX_LISTED_TRACKS else f"{len(ids)} more"
     how = "as chosen" if walk["chosen_by_user"] else "the person with the longest steady walk"
     return (f"analysed: person track {walk['track_id']} of {len(tracks)} "
             f"({walk['start_s']:.1f}-{walk['end_s']:.1f} s), {how}; other tracks: {others} "

@@ -84,8 +84,10 @@ def train_network(
             f"training needs at least two suspects with gait cycles, got {len(suspects)}")
     names = feature_names(table.view, settings.with_visibility)
     raw = table.matrix(names)
-    impute = np.nanmedian(raw, axis=0)
-    impute = np.where(np.isnan(impute), 0.0, impute)
+    # A parameter never measured in these clips (e.g. one that needs world landmarks) is 0.
+    measured = ~np.isnan(raw).all(axis=0)
+    impute = np.zeros(raw.shape[1])
+    impute[measured] = np.nanmedian(raw[:, measured], axis=0)
     label_of = {s: i for i, s in enumerate(suspects)}
     extra = table.augmented(settings.augment())
     x, x_extra = (np.where(np.isnan(r), impute[None, :], r).astype(np.float32)

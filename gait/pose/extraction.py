@@ -30,7 +30,10 @@ range), ``n_frames_estimated`` (container), ``n_frames_with_person``, ``decode_e
 track and time range analysed, and whether the user chose them), ``scan`` (every track:
 :meth:`gait.pose.scan.RecordingScan.to_dict`), and for the quality card ``person_tracks``
 (``track_id``, ``median_height_px``, ``n_frames`` on screen, ``score`` = seconds of steady
-walking), ``n_person_tracks`` and ``selected_track`` (index of the analysed one).
+walking; a track's height is the diameter of the detector's body circle, 0.73-0.87 of the
+landmark height on the shared videos), ``n_person_tracks``, ``selected_track`` (index of the
+analysed one) and ``person_height_px`` (the analysed person's median height from the
+landmarks: highest face point to lowest foot point, in pixels of the upright frame).
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def _dist_version(name: str) -> str:
 
 # Bump the number whenever a change alters extracted landmarks; the mediapipe version is
 # part of it because another release gives other landmarks. Both are in the cache key.
-EXTRACTOR_VERSION = f"gait-pose-3+mediapipe-{_dist_version('mediapipe')}"
+EXTRACTOR_VERSION = f"gait-pose-4+mediapipe-{_dist_version('mediapipe')}"
 
 # The range analysed by default: the chosen person's time on screen, and this much on either
 # side (the scan sees a few frames a second: their first and last frames lie in between).
@@ -302,6 +305,30 @@ def follow_person(
     return np.stack(rows_xyzv), np.stack(rows_world), np.asarray(indices, dtype=np.int64)
 
 
+def landmark_height_px(xyzv: np.ndarray, frame_height_px: int) -> float:
+    """Median height of a person from their landmarks, in pixels.
+
+    Parameters
+    ----------
+    xyzv : ndarray, shape (n_frames, 33, 4)
+        Landmarks normalised to the frame (NaN rows where the person is missing).
+    frame_height_px : int
+        Height of the frame the landmarks are normalised to.
+
+    Returns
+    -------
+    float
+        Median over the frames with the person of the vertical extent from the highest face
+        landmark (0-10) to the lowest foot landmark (27-32); NaN without such a frame.
+    """
+    found = ~np.isnan(xyzv[:, 0, 1])
+    if not found.any():
+        return float("nan")
+    top = xyzv[found, :11, 1].min(axis=1)
+    bottom = xyzv[found, 27:, 1].max(axis=1)
+    return round(float(np.median(bottom - top)) * frame_height_px, 1)
+
+
 def _quality_tracks(scan: RecordingScan, fps: float) -> list[dict[str, Any]]:
     """Every track in the form the quality card reads (:func:`gait.walk.quality.
     tracking_warnings`)."""
@@ -408,6 +435,7 @@ def extract_keypoints(
         "person_tracks": _quality_tracks(scan, info.fps),
         "n_person_tracks": len(tracks),
         "selected_track": [t.track_id for t in tracks].index(walk.track.track_id),
+        "person_height_px": landmark_height_px(xyzv, info.frame_size_px[1]),
     }
     sequence = KeypointSequence(
         xyzv=xyzv,

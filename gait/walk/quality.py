@@ -30,7 +30,8 @@ BODY_LANDMARKS = slice(11, 33)
 MANY_FACING_FLIPS = 0.1
 
 # Tracking warnings (measured on the shared clips: crowd 82 px tall, 6 people, rival score
-# ratio 0.80; CASIA-B walkers 117-134 px; the two-people park clip ratio 0.40).
+# ratio 0.80; CASIA-B walkers 117-134 px; the two-people park clip ratio 0.40; landmark heights
+# of the detector-found walkers: crowd 90 px, CASIA-B 001 122-124 px).
 MIN_PERSON_HEIGHT_PX = 100.0
 CROWD_MIN_PEOPLE = 4
 CROWD_TRACK_MIN_S = 1.0
@@ -44,8 +45,9 @@ def tracking_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str
     ----------
     meta : mapping
         ``KeypointSequence.meta`` as written by :func:`gait.pose.extraction.extract_keypoints`
-        (``person_tracks``, ``selected_track``). Keypoints without person tracks (e.g. the
-        imported shared data) give no warning.
+        (``person_tracks``, ``selected_track``, ``person_height_px``; metadata without the
+        last, from older extractions, gives the track's ``median_height_px``). Keypoints
+        without person tracks (e.g. the imported shared data) give no warning.
     fps : float
         Frame rate of the clip.
 
@@ -53,7 +55,7 @@ def tracking_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str
     -------
     list of dict
         ``{"code", "message"}`` per problem, codes ``small_person`` (the analysed person's
-        median height is under :data:`MIN_PERSON_HEIGHT_PX`), ``crowded_scene`` (at least
+        median landmark height is under :data:`MIN_PERSON_HEIGHT_PX`), ``crowded_scene`` (at least
         :data:`CROWD_MIN_PEOPLE` person tracks on screen for :data:`CROWD_TRACK_MIN_S` s or
         more) and ``rival_walker`` (another track's selection score is at least
         :data:`RIVAL_SCORE_RATIO` of the analysed person's). Empty: no known problem.
@@ -66,7 +68,7 @@ def tracking_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str
         return []
     warnings: list[dict[str, str]] = []
     person = tracks[selected]
-    height = float(person.get("median_height_px", float("nan")))
+    height = float(meta.get("person_height_px", person.get("median_height_px", float("nan"))))
     if height < MIN_PERSON_HEIGHT_PX:
         warnings.append({
             "code": "small_person",

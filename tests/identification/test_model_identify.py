@@ -191,7 +191,7 @@ def test_scaling_layer_standardises_per_direction(trained: GaitModel) -> None:
     x = np.zeros((1, trained.n_inputs), np.float32)
     x[0, : len(trained.feature_names)] = mean[1] + 2.0 / inverse_std[1]
     x[0, len(trained.feature_names) + 1] = 1.0  # walking right
-    z = np.asarray(keras.Model(trained.network.inputs, scaling.output)(x))
+    z = np.asarray(keras.Model(trained.network.inputs, scaling.output)({"features": x}))
     np.testing.assert_allclose(z, 2.0, rtol=1e-3)
 
 

@@ -14,7 +14,12 @@ from gait.media.landmarks import (
     L_HIP,
     R_HIP,
 )
-from gait.pose.extraction import EXTRACTOR_VERSION, PoseError, extract_keypoints
+from gait.pose.extraction import (
+    EXTRACTOR_VERSION,
+    PoseError,
+    extract_keypoints,
+    landmark_height_px,
+)
 from gait.pose.settings import PoseSettings, mediapipe_model_available
 
 CASIA_CLIP = "casia-b/001-nm-01-090.avi"
@@ -128,7 +133,17 @@ def test_casia_extraction_shapes_and_metadata(
     assert meta["settings"] == PoseSettings().to_dict()
     assert meta["extractor_version"] == EXTRACTOR_VERSION
     assert set(meta["software"]) >= {"gait", "mediapipe", "opencv", "av", "numpy"}
+    # The walker is about half of the 240 px frame tall (landmarks: top of face to feet).
+    assert 100.0 <= meta["person_height_px"] <= 140.0
     json.dumps(meta)  # stored as JSON in the .npz
+
+
+def test_landmark_height_is_face_top_to_lowest_foot_point() -> None:
+    xyzv = np.full((3, 33, 4), np.nan)
+    for row, (top, bottom) in enumerate([(0.2, 0.7), (0.1, 0.7)]):
+        xyzv[row, :, 1] = np.linspace(top, bottom, 33)  # face landmarks first, feet last
+    assert landmark_height_px(xyzv, 200) == pytest.approx(200 * np.median([0.5, 0.6]))
+    assert np.isnan(landmark_height_px(xyzv[2:], 200))  # nobody found: no height
 
 
 @pytest.mark.slow
