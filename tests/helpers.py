@@ -33,6 +33,25 @@ def write_test_video(
     return path
 
 
+def joined_recording(casia_dir: Path, takes: tuple[str, ...], path: Path) -> list[float]:
+    """Join shared CASIA-B side-view takes (e.g. ``"001-nm-05"``) into one recording, one
+    second of the empty studio after each, as a CCTV export of several walks; returns the
+    time (s) at which each take starts."""
+    from gait.media.video import iter_frames
+
+    with iter_frames(casia_dir / "001-bkgrd-090.avi") as stream:
+        empty = [f.rgb for f in stream][:25]
+    frames: list[np.ndarray] = []
+    starts_s = []
+    for take in takes:
+        starts_s.append(len(frames) / 25)
+        with iter_frames(casia_dir / f"{take}-090.avi") as stream:
+            frames += [f.rgb for f in stream]
+        frames += empty
+    write_test_video(path, frames, fps=25)
+    return starts_s
+
+
 def small_model_settings() -> ModelSettings:
     """A small, quick network for tests that train (one 32-unit layer, at most 12 epochs)."""
     return ModelSettings(hidden_units=(32,), max_epochs=12, patience_epochs=5, batch_size=64)

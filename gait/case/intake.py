@@ -1,17 +1,22 @@
 """Adding clips to a case: suspects' walking videos, evidence videos, and keypoints.
 
-A video is stored by content, its keypoints are extracted once (the engine's cache lives
-inside the data folder, ``data/keypoints-cache``, keyed by the video's content, extractor and
-settings) with an overlay video, its gait is analysed once, and the clip is recorded with its
-quality card. A file a user should not have given (wrong type, too large, no person, no gait
-cycle) comes back as a refused :class:`ClipReport` with a one-line reason; nothing is recorded
-half.
+A video is stored by content, whole and unchanged, and scanned once for its people and walks
+(:func:`store_recording`: the gallery a user picks from when there are several). The walk
+chosen (a person track and a time range; by default the longest steady walk) is extracted
+once (the engine's cache lives inside the data folder, ``data/keypoints-cache``, keyed by the
+video's content, extractor, settings and the choice) with an overlay video, its gait is
+analysed once, and the clip is recorded with its quality card and the walk analysed. Each
+walk of a recording can be enrolled or identified on its own (:func:`enrol_walk`,
+:func:`add_evidence_walk`). A file a user should not have given (wrong type, too large, no
+person, no gait cycle, a choice outside the recording) comes back as a refused
+:class:`ClipReport` with a one-line reason; nothing is recorded half.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +29,8 @@ from gait.walk.quality import QualityCard, quality_card
 
 if TYPE_CHECKING:
     from gait.pose.cache import KeypointCache
-    from gait.pose.extraction import ProgressCallback
+    from gait.pose.extraction import ProgressCallback, WalkChoice
+    from gait.pose.scan import RecordingScan
 
 MAX_UPLOAD_MB = 500
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv")
@@ -101,62 +107,152 @@ def _keypoint_cache(store: CaseStore) -> KeypointCache:
     return cache
 
 
-def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: str,
-                  source_path: str | Path, original_name: str, view: str, direction: str,
-                  condition: str, progress: ProgressCallback | None, actor: str) -> ClipReport:
+@dataclass(frozen=True)
+class Recording:
+    """A video stored in a case, scanned for its people and their walks.
+
+    Attributes
+    ----------
+    video_sha256 : str
+        The stored file (whole and unchanged).
+    original_name : str
+    scan : gait.pose.scan.RecordingScan
+        Its person tracks (thumbnail, time range, size, walking segments).
+    """
+
+    video_sha256: str
+    original_name: str
+    scan: RecordingScan
+
+    @property
+    def needs_choice(self) -> bool:
+        """Whether the recording holds more than one person or more than one walk, so that
+        the user should say which walk to analyse."""
+        return len(self.scan.tracks) > 1 or len(self.scan.walks()) > 1
+
+
+@dataclass(frozen=True)
+class RecordingReport:
+    """The outcome of storing and scanning a video: the recording, or why it was refused."""
+
+    recording: Recording | None
+    refused_reason: str | None
+
+
+def _store_video(store: CaseStore, case_id: int, source: Path, original_name: str, role: str,
+                 actor: str) -> tuple[str | None, str | None]:
+    """Check an uploaded video and store it by content: ``(sha256, None)`` or ``(None,
+    reason)``."""
+    suffix = Path(original_name).suffix.lower() or source.suffix.lower()
+    if suffix not in VIDEO_EXTENSIONS:
+        return None, (f"{original_name}: not a supported video type (use "
+                      f"{', '.join(VIDEO_EXTENSIONS)})")
+    try:
+        size_bytes = source.stat().st_size
+    except OSError:
+        return None, f"{original_name}: the file cannot be found or read"
+    if size_bytes > MAX_UPLOAD_MB * 1024 * 1024:
+        return None, (f"{original_name}: {size_bytes / 1024**2:.0f} MB is over the "
+                      f"{MAX_UPLOAD_MB} MB limit")
+    if size_bytes == 0:
+        return None, f"{original_name}: the file is empty"
+    try:
+        video_sha = store.put_blob(source)
+    except StoreError as exc:
+        return None, str(exc)
+    store.log("video stored", case_id, {"video_sha256": video_sha, "original_name":
+                                        original_name, "size_bytes": size_bytes, "role": role},
+              actor)
+    return video_sha, None
+
+
+def _in_own_words(error: Exception, blob: Path, original_name: str) -> str:
+    """An engine error about a blob file, told with the file's original name."""
+    reason = one_line(str(error).replace(blob.name, original_name))
+    return reason if original_name in reason else f"{original_name}: {reason}"
+
+
+def store_recording(store: CaseStore, case_id: int, source_path: str | Path, original_name: str,
+                    role: str = "evidence", progress: Callable[[float, float], None] | None = None,
+                    actor: str = "") -> RecordingReport:
+    """Store an uploaded video in a case and scan it for its people and walks (once: the
+    scan is cached), so that the user can choose the walk to analyse.
+
+    Parameters
+    ----------
+    store : CaseStore
+    case_id : int
+    source_path : path-like
+        The uploaded file (copied into the store).
+    original_name : str
+    role : {"enrolment", "evidence"}
+        What the video is for (recorded in the audit log).
+    progress : callable, optional
+        ``progress(seconds_scanned, seconds_total)`` while scanning.
+    actor : str
+
+    Returns
+    -------
+    RecordingReport
+        Refused, with a one-line reason, for a file of the wrong type or size, or one that
+        cannot be read as a video. A recording in which nobody is found is stored and scanned
+        (the scan says so); analysing it is refused.
+    """
+    from gait.media.video import VideoError
+    from gait.pose.cache import scan_settings_for
+    from gait.pose.settings import PoseSettings
+
+    store.case(case_id)
+    source = Path(source_path)
+    original_name = one_line(original_name) or source.name
+    video_sha, reason = _store_video(store, case_id, source, original_name, role, actor)
+    if video_sha is None:
+        return RecordingReport(None, one_line(reason or "the video cannot be stored"))
+    blob = store.blob_path(video_sha)
+    try:
+        scan = _keypoint_cache(store).get_or_scan(blob, scan_settings_for(PoseSettings()),
+                                                  progress)
+    except VideoError as exc:
+        return RecordingReport(None, _in_own_words(exc, blob, original_name))
+    return RecordingReport(Recording(video_sha, original_name, scan), None)
+
+
+def _analyse_walk(store: CaseStore, case_id: int, suspect_id: int | None, role: str,
+                  video_sha: str, original_name: str, view: str, direction: str,
+                  condition: str, progress: ProgressCallback | None, actor: str,
+                  choice: WalkChoice | None) -> ClipReport:
+    """Extract the chosen walk of a stored video and record it as a clip."""
     from gait.media.overlay import OverlayError
     from gait.media.video import VideoError
     from gait.pose.extraction import PoseError
 
-    store.case(case_id)
-    _check_view_direction(view, direction)
-    if suspect_id is not None and store.suspect(suspect_id).case_id != case_id:
-        raise StoreError(f"suspect #{suspect_id} belongs to another case")
-    source = Path(source_path)
-    original_name = one_line(original_name) or source.name
-    suffix = Path(original_name).suffix.lower() or source.suffix.lower()
-    if suffix not in VIDEO_EXTENSIONS:
-        return _refused(f"{original_name}: not a supported video type (use "
-                        f"{', '.join(VIDEO_EXTENSIONS)})")
-    try:
-        size_bytes = source.stat().st_size
-    except OSError:
-        return _refused(f"{original_name}: the file cannot be found or read")
-    if size_bytes > MAX_UPLOAD_MB * 1024 * 1024:
-        return _refused(f"{original_name}: {size_bytes / 1024**2:.0f} MB is over the "
-                        f"{MAX_UPLOAD_MB} MB limit")
-    if size_bytes == 0:
-        return _refused(f"{original_name}: the file is empty")
-    try:
-        video_sha = store.put_blob(source)
-    except StoreError as exc:
-        return _refused(str(exc))
-    existing = store.clip_for_video(case_id, video_sha)
-    if existing is not None:
-        if existing.role == role and existing.suspect_id == suspect_id:
-            return ClipReport(existing, card_of_clip(existing), None)
-        return _refused(f"{original_name}: this video is already in the case as "
-                        f"{_describe(store, existing)}")
-    store.log("video stored", case_id, {"video_sha256": video_sha, "original_name":
-                                        original_name, "size_bytes": size_bytes, "role": role},
-              actor)
     blob = store.blob_path(video_sha)
     cache = _keypoint_cache(store)
-    from_cache = cache.path_for(blob).is_file()
+    asked = None if choice is None else choice.to_dict()
+    from_cache = cache.path_for(blob, choice=choice).is_file()
     started = time.perf_counter()
     try:
-        sequence = cache.get_or_extract(blob, progress=progress, overlay=True)
+        sequence = cache.get_or_extract(blob, progress=progress, overlay=True, choice=choice)
     except (VideoError, PoseError, OverlayError, KeypointFormatError) as exc:
-        reason = one_line(str(exc).replace(blob.name, original_name))
+        reason = _in_own_words(exc, blob, original_name)
         store.log("extraction failed", case_id, {"video_sha256": video_sha, "original_name":
-                                                 original_name, "reason": reason}, actor)
-        return _refused(reason if original_name in reason else f"{original_name}: {reason}")
-    keypoints_sha = store.put_blob(cache.path_for(blob))
-    overlay_file = cache.overlay_path_for(blob)
+                                                 original_name, "choice": asked,
+                                                 "reason": reason}, actor)
+        return _refused(reason)
+    walk = sequence.meta.get("walk") or {}
+    for other in store.clips_of_video(case_id, video_sha):
+        same_person = other.track_id is None or other.track_id == walk.get("track_id")
+        if same_person and (other.role, other.suspect_id) != (role, suspect_id):
+            who = "this video" if other.track_id is None else \
+                f"person {other.track_id} of this video"
+            return _refused(f"{original_name}: {who} is already in the case as "
+                            f"{_describe(store, other)}")
+    keypoints_sha = store.put_blob(cache.path_for(blob, choice=choice))
+    overlay_file = cache.overlay_path_for(blob, choice=choice)
     overlay_sha = store.put_blob(overlay_file) if overlay_file.is_file() else None
     store.log("keypoints extracted", case_id, {
         "video_sha256": video_sha, "keypoints_sha256": keypoints_sha,
-        "overlay_sha256": overlay_sha, "from_cache": from_cache,
+        "overlay_sha256": overlay_sha, "from_cache": from_cache, "choice": asked, "walk": walk,
         "extractor_version": sequence.meta.get("extractor_version"),
         "settings": sequence.meta.get("settings"),
         "extraction_s": sequence.meta.get("extraction_s"),
@@ -167,13 +263,41 @@ def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: 
                              overlay_sha256=overlay_sha, video_sha256=video_sha)
 
 
+def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: str,
+                  source_path: str | Path, original_name: str, view: str, direction: str,
+                  condition: str, progress: ProgressCallback | None, actor: str,
+                  choice: WalkChoice | None) -> ClipReport:
+    store.case(case_id)
+    _check_view_direction(view, direction)
+    if suspect_id is not None and store.suspect(suspect_id).case_id != case_id:
+        raise StoreError(f"suspect #{suspect_id} belongs to another case")
+    source = Path(source_path)
+    original_name = one_line(original_name) or source.name
+    video_sha, reason = _store_video(store, case_id, source, original_name, role, actor)
+    if video_sha is None:
+        return _refused(reason or "the video cannot be stored")
+    return _analyse_walk(store, case_id, suspect_id, role, video_sha, original_name, view,
+                         direction, condition, progress, actor, choice)
+
+
+def _stored_video(store: CaseStore, case_id: int, video_sha256: str) -> str:
+    """The name under which a stored video entered the case (StoreError if it did not)."""
+    store.case(case_id)
+    for event in store.audit(case_id):
+        if event.action == "video stored" and event.details.get("video_sha256") == video_sha256:
+            return str(event.details.get("original_name") or "video")
+    raise StoreError(f"video {video_sha256[:12]}… is not stored in this case")
+
+
 def enrol_video(store: CaseStore, case_id: int, suspect_id: int, source_path: str | Path,
                 original_name: str, view: str, direction: str, condition: str = "normal",
-                progress: ProgressCallback | None = None, actor: str = "") -> ClipReport:
+                progress: ProgressCallback | None = None, actor: str = "",
+                choice: WalkChoice | None = None) -> ClipReport:
     """Add a suspect's walking video to a case.
 
-    The video is stored by content, its keypoints are extracted once (with an overlay video)
-    and stored, its gait is analysed, and the clip is recorded with its quality card.
+    The video is stored by content, the chosen walk's keypoints are extracted once (with an
+    overlay video) and stored, its gait is analysed, and the clip is recorded with its
+    quality card and the walk analysed (track, start, end).
 
     Parameters
     ----------
@@ -191,13 +315,17 @@ def enrol_video(store: CaseStore, case_id: int, suspect_id: int, source_path: st
         ``progress(frames_done, frames_total, frames_per_s)`` during extraction.
     actor : str
         Session id, for the audit log.
+    choice : gait.pose.extraction.WalkChoice, optional
+        The person track and time range to analyse (default: the longest steady walk).
 
     Returns
     -------
     ClipReport
         Refused, with a one-line reason, for a file of the wrong type or size, a video that
-        cannot be read, a video without a person, or a walk without a complete gait cycle.
-        The same video enrolled again returns the existing clip (nothing is re-extracted).
+        cannot be read, a video without a person, a choice that does not fit the recording,
+        a walk without a complete gait cycle, or a person of the video already in the case
+        in another role. The same walk enrolled again returns the existing clip (nothing is
+        re-extracted).
 
     Raises
     ------
@@ -205,20 +333,48 @@ def enrol_video(store: CaseStore, case_id: int, suspect_id: int, source_path: st
         Only for wrong arguments (unknown case or suspect, invalid view or direction).
     """
     return _ingest_video(store, case_id, suspect_id, "enrolment", source_path, original_name,
-                         view, direction, condition, progress, actor)
+                         view, direction, condition, progress, actor, choice)
+
+
+def enrol_walk(store: CaseStore, case_id: int, suspect_id: int, video_sha256: str, view: str,
+               direction: str, condition: str = "normal",
+               progress: ProgressCallback | None = None, actor: str = "",
+               choice: WalkChoice | None = None) -> ClipReport:
+    """Enrol a walk of a video already stored in the case (:func:`store_recording`), e.g.
+    another person or walking segment of a recording (parameters as :func:`enrol_video`)."""
+    name = _stored_video(store, case_id, video_sha256)
+    _check_view_direction(view, direction)
+    if store.suspect(suspect_id).case_id != case_id:
+        raise StoreError(f"suspect #{suspect_id} belongs to another case")
+    return _analyse_walk(store, case_id, suspect_id, "enrolment", video_sha256, name, view,
+                         direction, condition, progress, actor, choice)
 
 
 def add_evidence_video(store: CaseStore, case_id: int, source_path: str | Path,
                        original_name: str, view: str, direction: str = "unknown",
                        progress: ProgressCallback | None = None, actor: str = "",
-                       condition: str = "unknown") -> ClipReport:
+                       condition: str = "unknown", choice: WalkChoice | None = None
+                       ) -> ClipReport:
     """Add an evidence video to a case (as :func:`enrol_video`, without a suspect).
 
-    An evidence clip is kept even without a complete gait cycle: identifying it then gives
-    the verdict "insufficient gait" with the reason.
+    The file is stored whole and unchanged; what is analysed is the chosen walk. An evidence
+    clip is kept even without a complete gait cycle: identifying it then gives the verdict
+    "insufficient gait" with the reason.
     """
     return _ingest_video(store, case_id, None, "evidence", source_path, original_name, view,
-                         direction, condition, progress, actor)
+                         direction, condition, progress, actor, choice)
+
+
+def add_evidence_walk(store: CaseStore, case_id: int, video_sha256: str, view: str,
+                      direction: str = "unknown", progress: ProgressCallback | None = None,
+                      actor: str = "", condition: str = "unknown",
+                      choice: WalkChoice | None = None) -> ClipReport:
+    """Add a walk of an evidence video already stored in the case as an evidence clip (e.g.
+    another person of the same recording; parameters as :func:`add_evidence_video`)."""
+    name = _stored_video(store, case_id, video_sha256)
+    _check_view_direction(view, direction)
+    return _analyse_walk(store, case_id, None, "evidence", video_sha256, name, view, direction,
+                         condition, progress, actor, choice)
 
 
 def add_keypoint_clip(store: CaseStore, case_id: int, suspect_id: int | None,

@@ -256,7 +256,7 @@ class KeypointCache:
                 overlay_path=overlay_file if want_overlay else None,
                 video_sha256=sha,
                 choice=choice,
-                scan=self.get_or_scan(path, _scan_settings(settings), scan_progress),
+                scan=self.get_or_scan(path, scan_settings_for(settings), scan_progress),
             )
             save_npz(sequence, entry)
         elif want_overlay and not overlay_file.is_file():
@@ -266,7 +266,7 @@ class KeypointCache:
         return sequence
 
 
-def _scan_settings(settings: PoseSettings) -> ScanSettings:
+def scan_settings_for(settings: PoseSettings) -> ScanSettings:
     """The scan that goes with pose settings (frames downscaled alike)."""
     return ScanSettings(max_width_px=settings.max_width_px or ScanSettings().max_width_px)
 

@@ -7,10 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from gait.case.intake import add_evidence_video, add_keypoint_clip, enrol_video
+from gait.case.intake import (
+    add_evidence_video,
+    add_evidence_walk,
+    add_keypoint_clip,
+    enrol_video,
+    enrol_walk,
+    store_recording,
+)
 from gait.case.store import CaseStore, StoreError
 from gait.media.keypoints import save_npz
+from gait.pose.extraction import WalkChoice
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
+from tests.helpers import joined_recording
 
 CASIA = ("videos", "casia-b")
 
@@ -68,6 +77,67 @@ def test_enrol_real_video_once_and_refuse_the_empty_studio(
     assert {"video stored", "keypoints extracted", "clip added"} <= set(actions)
     assert actions[-1] in ("extraction failed", "clip refused")
     assert all(e.software_version for e in store.audit(case.case_id))
+
+
+@pytest.mark.slow
+def test_each_walk_of_a_recording_is_its_own_clip(shared_data: Path, tmp_path: Path) -> None:
+    """A recording of two people walking one after the other: one is enrolled, the other is
+    the evidence, from the one stored file; the choices are recorded."""
+    recording = tmp_path / "corridor.mp4"
+    joined_recording(shared_data.joinpath(*CASIA), ("002-nm-01", "001-nm-05"), recording)
+    store = CaseStore(tmp_path / "data")
+    case = store.create_case("Corridor")
+    suspect = store.add_suspect(case.case_id, "002")
+    report = store_recording(store, case.case_id, recording, "corridor.mp4", "enrolment",
+                             actor="session-1")
+    assert report.refused_reason is None and report.recording is not None
+    stored = report.recording
+    assert stored.needs_choice
+    assert [len(t.walking) for t in stored.scan.tracks] == [1, 1]
+    first, second = stored.scan.tracks
+    assert first.track.end_s < second.track.start_s
+    sha = stored.video_sha256
+
+    enrolled = enrol_walk(store, case.case_id, suspect.suspect_id, sha, "side", "unknown",
+                          actor="session-1", choice=WalkChoice(first.track_id))
+    assert enrolled.refused_reason is None, enrolled.refused_reason
+    assert enrolled.clip is not None and enrolled.clip.track_id == first.track_id
+    assert enrolled.clip.original_name == "corridor.mp4"
+    assert enrolled.clip.end_s <= second.track.start_s + 0.5
+    evidence = add_evidence_walk(store, case.case_id, sha, "side", actor="session-1",
+                                 choice=WalkChoice(second.track_id))
+    assert evidence.clip is not None and evidence.clip.track_id == second.track_id
+    assert evidence.clip.video_sha256 == enrolled.clip.video_sha256 == sha
+    assert evidence.clip.walk_label.startswith(f"person {second.track_id}, ")
+
+    # The same walk again is the same clip; the evidence's person cannot be enrolled.
+    again = enrol_walk(store, case.case_id, suspect.suspect_id, sha, "side", "unknown",
+                       choice=WalkChoice(first.track_id))
+    assert again.clip == enrolled.clip
+    crossed = enrol_walk(store, case.case_id, suspect.suspect_id, sha, "side", "unknown",
+                         choice=WalkChoice(second.track_id))
+    assert crossed.clip is None
+    assert crossed.refused_reason == (f"corridor.mp4: person {second.track_id} of this video "
+                                      f"is already in the case as evidence clip "
+                                      f"#{evidence.clip.clip_id}")
+    # Choices that do not fit the recording: one line each, nothing stored.
+    for choice, words in ((WalkChoice(9), "no person track 9"),
+                          (WalkChoice(None, 100.0, 110.0), "outside")):
+        refused = add_evidence_walk(store, case.case_id, sha, "side", choice=choice)
+        assert refused.clip is None and words in refused.refused_reason
+        assert "\n" not in refused.refused_reason
+    assert len(store.clips(case.case_id)) == 2
+    with pytest.raises(StoreError, match="not stored in this case"):
+        add_evidence_walk(store, store.create_case("Other").case_id, sha, "side")
+
+    extracted = [e.details for e in store.audit(case.case_id)
+                 if e.action == "keypoints extracted"]
+    assert extracted[0]["choice"] == {"track_id": first.track_id, "start_s": None,
+                                      "end_s": None}
+    assert extracted[0]["walk"]["track_id"] == first.track_id
+    assert extracted[0]["walk"]["chosen_by_user"] is True
+    added = [e.details for e in store.audit(case.case_id) if e.action == "clip added"]
+    assert [d["walk"]["track_id"] for d in added] == [first.track_id, second.track_id]
 
 
 @pytest.mark.parametrize(

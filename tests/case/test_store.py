@@ -185,6 +185,67 @@ def test_same_keypoints_twice_is_one_clip(tmp_path: Path) -> None:
     assert len(store.clips(case.case_id)) == 1
 
 
+def test_each_walk_of_a_video_is_one_clip(tmp_path: Path) -> None:
+    store = CaseStore(tmp_path)
+    case = store.create_case("Case")
+    alice = store.add_suspect(case.case_id, "Alice")
+    video_sha = store.put_blob(b"the recording")
+    clips = []
+    for seed, track_id in ((1, 1), (2, 2), (3, 1)):
+        sequence = synthetic_walk(view="side", duration_s=2.0, seed=seed, noise_fh=0.001)
+        sequence.meta["walk"] = {"track_id": track_id, "start_s": 1.0, "end_s": 3.5,
+                                 "chosen_by_user": True}
+        keypoints = store.data_dir / f"walk-{seed}.npz"
+        from gait.media.keypoints import save_npz
+
+        save_npz(sequence, keypoints)
+        clip, added = store.add_clip(
+            case.case_id, suspect_id=alice.suspect_id, role="enrolment", original_name="cctv.mp4",
+            view="side", direction="right", condition="normal", source="video",
+            keypoints_sha256=store.put_blob(keypoints), sequence=sequence, n_cycles=1,
+            mean_visibility=0.9, video_sha256=video_sha)
+        clips.append((clip, added))
+    # Two people of one video are two clips; the first person's walk again is the first clip.
+    assert [added for _, added in clips] == [True, True, False]
+    assert clips[2][0] == clips[0][0]
+    assert [(c.track_id, c.start_s, c.end_s) for c in store.clips_of_video(
+        case.case_id, video_sha)] == [(1, 1.0, 3.5), (2, 1.0, 3.5)]
+    assert clips[1][0].walk_label == "person 2, 1.0-3.5 s"
+
+
+def test_a_version_1_store_is_upgraded_and_keeps_its_clips(tmp_path: Path) -> None:
+    store = CaseStore(tmp_path)
+    case = store.create_case("Case")
+    alice = store.add_suspect(case.case_id, "Alice")
+    clip_id = _add_keypoint_clip(store, case.case_id, alice.suspect_id, seed=3)
+    # The store as version 1 wrote it: no walk columns, one clip per video.
+    conn = sqlite3.connect(store.db_path)
+    conn.executescript("""
+        DROP INDEX clips_one_per_walk;
+        DROP INDEX clips_one_per_video;
+        ALTER TABLE clips DROP COLUMN track_id;
+        ALTER TABLE clips DROP COLUMN start_s;
+        ALTER TABLE clips DROP COLUMN end_s;
+        CREATE UNIQUE INDEX clips_one_per_video ON clips(case_id, video_sha256)
+            WHERE video_sha256 IS NOT NULL;
+        PRAGMA user_version = 1;
+    """)
+    conn.close()
+    before = store.audit()
+
+    upgraded = CaseStore(tmp_path)
+    assert upgraded.schema_version == SCHEMA_VERSION == 2
+    clip = upgraded.clip(clip_id)
+    assert (clip.track_id, clip.start_s, clip.end_s) == (None, None, None)
+    assert clip.walk_label == ""
+    events = upgraded.audit()
+    assert events[:len(before)] == before
+    assert [(e.action, e.details["from_version"], e.details["to_version"])
+            for e in events[len(before):]] == [("schema upgraded", 1, 2)]
+    CaseStore(tmp_path)  # opening again upgrades nothing
+    assert len(CaseStore(tmp_path).audit()) == len(events)
+
+
 def test_two_sessions_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     CaseStore(tmp_path).create_case("Shared case")
     case_id = CaseStore(tmp_path).cases()[0].case_id

@@ -17,11 +17,10 @@ from gait.identification.training import train_network
 from gait.media.datasets import ClipRecord, load_dataset
 from gait.media.keypoints import load_npz
 from gait.media.landmarks import L_HIP, R_HIP
-from gait.media.video import iter_frames
 from gait.pose.cache import KeypointCache
 from gait.walk.cycles import analyse_gait
 from gait.walk.features import FeatureTable, analysis_features, build_table
-from tests.helpers import write_test_video
+from tests.helpers import joined_recording
 
 PARK = "side_walk_park_two_people.mp4"
 # The long recording: four walks of three people, one second of the empty studio after each.
@@ -77,16 +76,8 @@ def test_the_park_clip_has_two_people_and_either_can_be_analysed(
 def test_a_long_recording_of_several_walks_gives_one_walk_each(
         shared_videos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     casia = shared_videos / "casia-b"
-    with iter_frames(casia / "001-bkgrd-090.avi") as stream:
-        empty = [f.rgb for f in stream][:25]
-    frames: list[np.ndarray] = []
-    starts_s = []
-    for take in JOINED:
-        starts_s.append(len(frames) / 25)
-        with iter_frames(casia / f"{take}-090.avi") as stream:
-            frames += [f.rgb for f in stream]
-        frames += empty
-    recording = write_test_video(tmp_path / "corridor.mp4", frames, fps=25)
+    recording = tmp_path / "corridor.mp4"
+    starts_s = joined_recording(casia, JOINED, recording)
 
     folder = tmp_path / "walks"
     listing = _json(capsys, ["tracks", str(recording), "--json", "--quiet",

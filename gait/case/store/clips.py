@@ -13,6 +13,20 @@ from gait.case.store.database import to_json, utc_now
 from gait.case.store.records import CLIP_DIRECTIONS, ROLES, SOURCES, Clip, StoreError, one_line
 from gait.media.keypoints import VIEWS, KeypointFormatError, KeypointSequence, load_npz
 
+# The walk of a recording a clip analyses: (track id, start s, end s).
+Walk = tuple[int, float, float]
+
+
+def walk_of(sequence: KeypointSequence) -> Walk | None:
+    """The walk recorded in keypoints extracted from a video (``meta["walk"]``), or None."""
+    walk = sequence.meta.get("walk")
+    if not isinstance(walk, Mapping):
+        return None
+    try:
+        return int(walk["track_id"]), float(walk["start_s"]), float(walk["end_s"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
 
 class ClipTable(CaseTables):
     """Reads and writes of clips (their files are blobs, see :class:`BlobFiles`)."""
@@ -30,6 +44,7 @@ class ClipTable(CaseTables):
             mean_visibility=float(row["mean_visibility"]), n_cycles=int(row["n_cycles"]),
             warnings=tuple(json.loads(row["warnings_json"])), added_at=row["added_at"],
             added_by=row["added_by"], overlay_sha256=row["overlay_sha256"],
+            track_id=row["track_id"], start_s=row["start_s"], end_s=row["end_s"],
         )
 
     def add_clip(
@@ -55,11 +70,16 @@ class ClipTable(CaseTables):
     ) -> tuple[Clip, bool]:
         """Record a clip whose files are already stored as blobs.
 
+        The walk analysed (track and time range) is read from ``sequence.meta["walk"]`` when
+        the keypoints were extracted from the video (:func:`gait.pose.extraction.
+        extract_keypoints`).
+
         Returns
         -------
         (Clip, bool)
-            The clip, and whether it was added (False: the same video, or the same keypoints
-            without a video, was already in the case, and that clip is returned).
+            The clip, and whether it was added (False: the same walk of the same video, or the
+            same keypoints without a video, was already in the case, and that clip is
+            returned).
 
         Raises
         ------
@@ -83,9 +103,11 @@ class ClipTable(CaseTables):
             if sha is not None and not self.has_blob(sha):
                 raise StoreError(f"stored file {sha[:12]}… is missing: store it first")
         width, height = sequence.frame_size_px or (None, None)
-        existing = self._existing_clip(case_id, video_sha256, keypoints_sha256)
+        walk = walk_of(sequence) if video_sha256 is not None else None
+        existing = self._existing_clip(case_id, video_sha256, keypoints_sha256, walk)
         if existing is not None:
             return existing, False
+        track_id, start_s, end_s = walk or (None, None, None)
         try:
             with self._write() as conn:
                 cursor = conn.execute(
@@ -93,14 +115,15 @@ class ClipTable(CaseTables):
                     "direction, condition, source, video_sha256, keypoints_sha256, "
                     "overlay_sha256, fps, frame_width_px, frame_height_px, duration_s, "
                     "n_frames, frames_with_person, mean_visibility, n_cycles, warnings_json, "
-                    "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?, ?, ?, ?, ?, ?, ?)",
+                    "added_at, added_by, track_id, start_s, end_s) VALUES (?, ?, ?, ?, ?, ?, "
+                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (case_id, suspect_id, role, one_line(original_name) or "clip", view,
                      direction, one_line(condition) or "normal", source, video_sha256,
                      keypoints_sha256, overlay_sha256, float(sequence.fps), width, height,
                      float(sequence.duration_s), int(sequence.n_frames),
                      int(sequence.detected.sum()), float(mean_visibility), int(n_cycles),
-                     to_json(list(warnings)), utc_now(), actor or ""),
+                     to_json(list(warnings)), utc_now(), actor or "", track_id, start_s,
+                     end_s),
                 )
                 clip_id = int(cursor.lastrowid or 0)
                 self._log(conn, "clip added", case_id, {
@@ -108,31 +131,40 @@ class ClipTable(CaseTables):
                     "original_name": original_name, "view": view, "direction": direction,
                     "source": source, "video_sha256": video_sha256,
                     "keypoints_sha256": keypoints_sha256, "n_cycles": int(n_cycles),
+                    "walk": sequence.meta.get("walk") if walk else None,
                     **dict(details or {}),
                 }, actor)
         except sqlite3.IntegrityError as exc:
             # Another session added the same clip at the same moment: use theirs.
-            existing = self._existing_clip(case_id, video_sha256, keypoints_sha256)
+            existing = self._existing_clip(case_id, video_sha256, keypoints_sha256, walk)
             if existing is None:
                 raise StoreError(f"the clip could not be recorded: {exc}") from exc
             return existing, False
         return self.clip(clip_id), True
 
-    def _existing_clip(self, case_id: int, video_sha256: str | None,
-                       keypoints_sha256: str) -> Clip | None:
+    def _existing_clip(self, case_id: int, video_sha256: str | None, keypoints_sha256: str,
+                       walk: Walk | None = None) -> Clip | None:
         with self._connect() as conn:
-            if video_sha256 is not None:
-                row = conn.execute("SELECT * FROM clips WHERE case_id = ? AND video_sha256 = ?",
-                                   (case_id, video_sha256)).fetchone()
+            if video_sha256 is not None and walk is not None:
+                row = conn.execute(
+                    "SELECT * FROM clips WHERE case_id = ? AND video_sha256 = ? AND track_id = ? "
+                    "AND start_s = ? AND end_s = ?", (case_id, video_sha256, *walk)).fetchone()
+            elif video_sha256 is not None:
+                row = conn.execute(
+                    "SELECT * FROM clips WHERE case_id = ? AND video_sha256 = ? "
+                    "AND track_id IS NULL", (case_id, video_sha256)).fetchone()
             else:
                 row = conn.execute(
                     "SELECT * FROM clips WHERE case_id = ? AND keypoints_sha256 = ? "
                     "AND video_sha256 IS NULL", (case_id, keypoints_sha256)).fetchone()
         return None if row is None else self._clip(row)
 
-    def clip_for_video(self, case_id: int, video_sha256: str) -> Clip | None:
-        """The case's clip of this video (by content), or ``None``."""
-        return self._existing_clip(case_id, video_sha256, "")
+    def clips_of_video(self, case_id: int, video_sha256: str) -> list[Clip]:
+        """The case's clips of this video (by content; one per walk analysed), oldest first."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT * FROM clips WHERE case_id = ? AND video_sha256 = ? "
+                                "ORDER BY clip_id", (case_id, video_sha256)).fetchall()
+        return [self._clip(r) for r in rows]
 
     def clip_for_keypoints(self, case_id: int, keypoints_sha256: str) -> Clip | None:
         """The case's clip of these keypoints without a video (by content), or ``None``."""

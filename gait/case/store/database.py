@@ -19,7 +19,7 @@ from typing import Any
 
 from gait import __version__
 from gait.case.store.records import AuditEvent, StoreError
-from gait.case.store.schema import SCHEMA, SCHEMA_VERSION, statements
+from gait.case.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, statements
 
 DATA_DIR_ENV = "GAIT_DATA_DIR"
 DEFAULT_DATA_DIR = Path("data")
@@ -122,6 +122,14 @@ class Database:
                         f"{self.db_path} was written by a newer gait-ID (schema {version}, "
                         f"this version reads {SCHEMA_VERSION}); update the software"
                     )
+                for target in range(version + 1, SCHEMA_VERSION + 1) if version else ():
+                    change, script = MIGRATIONS[target]
+                    for statement in statements(script):
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {target}")
+                    self._log(conn, "schema upgraded", None, {
+                        "from_version": target - 1, "to_version": target, "change": change,
+                    }, "gait-ID")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -124,6 +124,11 @@ class Clip:
         Actor (session id) that added the clip.
     overlay_sha256 : str or None
         Blob of the H.264 overlay video, when one was made.
+    track_id : int or None
+        The person track of the recording that was analysed (``None`` for keypoints, and for
+        clips stored before walks were recorded).
+    start_s, end_s : float or None
+        The time range of the recording that was analysed, seconds from its start.
     """
 
     clip_id: int
@@ -149,6 +154,9 @@ class Clip:
     added_at: str
     added_by: str
     overlay_sha256: str | None = None
+    track_id: int | None = None
+    start_s: float | None = None
+    end_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -158,6 +166,17 @@ class Clip:
         if self.view not in VIEWS:
             raise StoreError(f"clip view must be one of {VIEWS}, got {self.view!r}")
         object.__setattr__(self, "warnings", tuple(self.warnings))
+        if (self.start_s is None) != (self.end_s is None) or (
+                self.start_s is not None and self.end_s is not None
+                and self.end_s <= self.start_s):
+            raise StoreError(f"clip walk range {self.start_s}-{self.end_s} s is not a range")
+
+    @property
+    def walk_label(self) -> str:
+        """``person 2, 3.0-8.5 s`` (empty when the clip records no walk)."""
+        if self.track_id is None or self.start_s is None or self.end_s is None:
+            return ""
+        return f"person {self.track_id}, {self.start_s:.1f}-{self.end_s:.1f} s"
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,20 @@
 """The case database's tables, indexes and triggers (SQLite), and its schema version.
 
 The version is kept in ``PRAGMA user_version``. The triggers make the audit log and the
-identifications append-only and a stored clip's or model's files unchangeable.
+identifications append-only and a stored clip's or model's files unchangeable. A new database
+gets :data:`SCHEMA` at :data:`SCHEMA_VERSION`; an older one is brought up to it by the steps of
+:data:`MIGRATIONS` (each recorded in the audit log by :class:`gait.case.store.database.Database`).
+
+Versions: 1, the first; 2, the walk analysed in a clip's recording (``track_id``, ``start_s``,
+``end_s``): a recording of several people or walks gives one clip per walk, so a video is no
+longer unique in a case, the walk is.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE cases (
@@ -53,10 +59,15 @@ CREATE TABLE clips (
     warnings_json       TEXT NOT NULL DEFAULT '[]',
     added_at            TEXT NOT NULL,
     added_by            TEXT NOT NULL DEFAULT '',
+    track_id            INTEGER,
+    start_s             REAL,
+    end_s               REAL,
     CHECK (role = 'evidence' OR suspect_id IS NOT NULL)
 );
+CREATE UNIQUE INDEX clips_one_per_walk ON clips(case_id, video_sha256, track_id, start_s, end_s)
+    WHERE video_sha256 IS NOT NULL AND track_id IS NOT NULL;
 CREATE UNIQUE INDEX clips_one_per_video ON clips(case_id, video_sha256)
-    WHERE video_sha256 IS NOT NULL;
+    WHERE video_sha256 IS NOT NULL AND track_id IS NULL;
 CREATE UNIQUE INDEX clips_one_per_keypoints ON clips(case_id, keypoints_sha256)
     WHERE video_sha256 IS NULL;
 CREATE INDEX clips_by_case ON clips(case_id, view, role);
@@ -106,6 +117,21 @@ BEGIN SELECT RAISE(ABORT, 'a stored clip''s files are never replaced'); END;
 CREATE TRIGGER models_files_fixed BEFORE UPDATE OF keras_sha256, json_sha256 ON models
 BEGIN SELECT RAISE(ABORT, 'a stored model''s files are never replaced'); END;
 """
+
+# Steps from version N - 1 to N: (what changes, in words for the audit log; the statements).
+MIGRATIONS: dict[int, tuple[str, str]] = {
+    2: ("clips record the walk analysed (track, start, end); a video may give one clip per "
+        "walk", """
+ALTER TABLE clips ADD COLUMN track_id INTEGER;
+ALTER TABLE clips ADD COLUMN start_s REAL;
+ALTER TABLE clips ADD COLUMN end_s REAL;
+DROP INDEX clips_one_per_video;
+CREATE UNIQUE INDEX clips_one_per_walk ON clips(case_id, video_sha256, track_id, start_s, end_s)
+    WHERE video_sha256 IS NOT NULL AND track_id IS NOT NULL;
+CREATE UNIQUE INDEX clips_one_per_video ON clips(case_id, video_sha256)
+    WHERE video_sha256 IS NOT NULL AND track_id IS NULL;
+"""),
+}
 
 
 def statements(script: str) -> list[str]:
