@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from gait.case import dataset_import, intake
-from ui import common
+from ui import common, walks
 
 DIRECTIONS = {
     "side": ["detect automatically", "left", "right"],
@@ -18,6 +18,8 @@ st.title("Enrolment")
 case = common.case_picker()
 store = common.store()
 actor = common.actor()
+# This case's stored recordings of several people or walks, waiting for a choice of walk.
+PENDING = f"enrol_recordings_{case.case_id}"
 
 suspects_tab, upload_tab, import_tab, clips_tab = st.tabs(
     ["Suspects", "Upload clips", "Import keypoints", "Enrolled clips"])
@@ -59,6 +61,7 @@ with upload_tab:
         view = middle.radio("Camera view", ["side", "front"], horizontal=True)
         direction = right.selectbox("Walking direction", DIRECTIONS[view], help=DIRECTION_HELP)
         condition = left.selectbox("Condition", CONDITIONS)
+        chosen_direction = "unknown" if direction.startswith("detect") else direction
         # A new key after each batch empties the uploader for the next one.
         batch = st.session_state.setdefault("upload_batch", 0)
         uploads = st.file_uploader(
@@ -69,13 +72,25 @@ with upload_tab:
         if st.button("Extract keypoints and enrol", type="primary", disabled=not uploads,
                      icon=":material/play_arrow:"):
             reports = []
+            pending = list(st.session_state.get(PENDING, []))
             with common.guard("Enrolment"):
                 for upload in uploads or []:
                     try:
                         with common.uploaded_file(upload) as path:
-                            report = intake.enrol_video(
-                                store, case.case_id, suspect_id, path, upload.name, view,
-                                "unknown" if direction.startswith("detect") else direction,
+                            stored = intake.store_recording(
+                                store, case.case_id, path, upload.name, "enrolment",
+                                progress=walks.scan_progress(upload.name), actor=actor)
+                        if stored.recording is None:
+                            report = intake.ClipReport.refusal(stored.refused_reason or "")
+                        elif stored.recording.needs_choice:
+                            if stored.recording.video_sha256 not in pending:
+                                pending.append(stored.recording.video_sha256)
+                            st.session_state[PENDING] = pending
+                            continue
+                        else:
+                            report = intake.enrol_walk(
+                                store, case.case_id, suspect_id,
+                                stored.recording.video_sha256, view, chosen_direction,
                                 condition, progress=common.progress_callback(upload.name),
                                 actor=actor)
                     except common.USER_ERRORS as error:
@@ -86,6 +101,25 @@ with upload_tab:
                 st.rerun()
         for name, report in st.session_state.get("enrol_reports", []):
             common.show_clip_report(name, report, store)
+        for video_sha in list(st.session_state.get(PENDING, [])):
+            with st.container(border=True), common.guard("Choosing the walk"):
+                recording = intake.stored_recording(store, case.case_id, video_sha)
+                choice = walks.walk_picker(recording, key=f"enrol-{video_sha[:12]}")
+                enrol_col, done_col = st.columns([2, 1])
+                if enrol_col.button(f"Enrol this walk as {names[suspect_id]}", type="primary",
+                                    key=f"enrol-walk-{video_sha[:12]}",
+                                    icon=":material/play_arrow:"):
+                    report = intake.enrol_walk(
+                        store, case.case_id, suspect_id, video_sha, view, chosen_direction,
+                        condition, progress=common.progress_callback(recording.original_name),
+                        actor=actor, choice=choice)
+                    st.session_state["enrol_reports"] = [(recording.original_name, report)]
+                    st.rerun()
+                if done_col.button("Done with this recording", key=f"done-{video_sha[:12]}",
+                                   icon=":material/close:"):
+                    st.session_state[PENDING] = [v for v in st.session_state[PENDING]
+                                                 if v != video_sha]
+                    st.rerun()
 
 with import_tab:
     st.write("Import a keypoint data set folder: `.npz` files with a `manifest.csv` "
@@ -112,7 +146,7 @@ with clips_tab:
             "file": c.original_name, "duration (s)": round(c.duration_s, 1),
             "frames with person": f"{c.frames_with_person}/{c.n_frames}",
             "mean visibility": round(c.mean_visibility, 2), "gait cycles": c.n_cycles,
-            "warnings": "; ".join(c.warnings), "added": c.added_at,
+            "walk": c.walk_label, "warnings": "; ".join(c.warnings), "added": c.added_at,
         } for c in clips]), hide_index=True)
         chosen = st.selectbox("Look at a clip", clips,
                               format_func=lambda c: common.clip_label(c, names))

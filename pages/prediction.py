@@ -7,7 +7,7 @@ import streamlit as st
 
 from gait.case import comparisons, evidence, intake
 from gait.identification.identify import INSUFFICIENT, MATCH
-from ui import common, plots
+from ui import common, plots, walks
 
 st.title("Prediction")
 case = common.case_picker()
@@ -29,6 +29,7 @@ st.caption(f"Suspects of this model: {', '.join(model.suspects)}")
 
 source = st.radio("Evidence", ["Upload a new clip", "Use a stored evidence clip"],
                   horizontal=True)
+PENDING = f"evidence_recording_{case.case_id}"  # a stored recording awaiting a choice of walk
 clip_id = None
 if source == "Upload a new clip":
     upload = st.file_uploader(
@@ -38,25 +39,47 @@ if source == "Upload a new clip":
     if st.button("Store and identify", type="primary", disabled=upload is None,
                  icon=":material/policy:"):
         with common.guard("Reading the evidence"), common.uploaded_file(upload) as path:
-            report = intake.add_evidence_video(
-                store, case.case_id, path, upload.name, model.view,
-                progress=common.progress_callback(upload.name), actor=actor)
-            if report.clip is None:
-                common.show_clip_report(upload.name, report, store)
+            stored = intake.store_recording(store, case.case_id, path, upload.name, "evidence",
+                                            progress=walks.scan_progress(upload.name),
+                                            actor=actor)
+            if stored.recording is None:
+                st.error(f"{upload.name}: refused, {stored.refused_reason}",
+                         icon=":material/block:")
+            elif stored.recording.needs_choice:
+                st.session_state[PENDING] = stored.recording.video_sha256
             else:
-                clip_id = report.clip.clip_id
+                clip_id = common.evidence_walk(store, case.case_id, stored.recording,
+                                               model.view, None, actor)
+    pending = st.session_state.get(PENDING)
+    if pending is not None and clip_id is None:
+        with st.container(border=True), common.guard("Choosing the walk"):
+            recording = intake.stored_recording(store, case.case_id, pending)
+            choice = walks.walk_picker(recording, key="evidence")
+            if st.button("Analyse this walk and identify", type="primary",
+                         icon=":material/policy:"):
+                clip_id = common.evidence_walk(store, case.case_id, recording, model.view,
+                                               choice, actor)
 else:
-    stored = store.clips(case.case_id, view=model.view, role="evidence")
-    if not stored:
+    stored_clips = store.clips(case.case_id, view=model.view, role="evidence")
+    if not stored_clips:
         st.info(f"No stored {model.view}-view evidence clip in this case.",
                 icon=":material/info:")
     else:
-        chosen = st.selectbox("Stored evidence clip", stored,
+        chosen = st.selectbox("Stored evidence clip", stored_clips,
                               format_func=lambda c: common.clip_label(c, {}))
         if st.button("Identify", type="primary", icon=":material/policy:"):
             clip_id = chosen.clip_id
+        if chosen.video_sha256:
+            with st.expander("Analyse another person or walk of this recording"), \
+                    common.guard("Choosing the walk"):
+                recording = intake.stored_recording(store, case.case_id, chosen.video_sha256)
+                choice = walks.walk_picker(recording, key=f"stored-{chosen.clip_id}")
+                if st.button("Analyse this walk and identify", icon=":material/policy:"):
+                    clip_id = common.evidence_walk(store, case.case_id, recording, model.view,
+                                                   choice, actor)
 
 if clip_id is not None:
+    st.session_state.pop(PENDING, None)
     with common.guard("Identification"), st.spinner("Identifying ..."):
         outcome = evidence.identify_clip(store, case.case_id, clip_id, model.model_id,
                                          actor=actor)
@@ -68,7 +91,8 @@ if outcome is not None and outcome.record.case_id == case.case_id:
     record = outcome.record
     clip = store.clip(record.clip_id)
     st.divider()
-    st.subheader(f"Evidence clip #{clip.clip_id}: {clip.original_name}")
+    walk = f" ({clip.walk_label})" if clip.walk_label else ""
+    st.subheader(f"Evidence clip #{clip.clip_id}: {clip.original_name}{walk}")
     if result.verdict == MATCH:
         probability = ("" if result.calibrated_probability is None
                        else f" (calibrated probability {result.calibrated_probability:.0%})")

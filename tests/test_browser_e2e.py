@@ -2,7 +2,8 @@
 
 Enrols the shared CASIA-B suspects (001 with several takes, 002, 003, 004, 006 with one each)
 and the shared keypoint data set, trains a side-view model, identifies held-out clips of 001
-(normal, with a bag, in a coat), and checks the verdicts and that the overlay video plays.
+(normal, with a bag, in a coat) and the second walk, picked in the gallery, of a recording of
+two people, and checks the verdicts and that the overlay video plays.
 Screenshots of every page go to ``artifacts/browser/`` (look at them); the first render time
 and page-switch times are printed and written to ``artifacts/browser/timings.json``.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT, joined_recording
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -72,8 +73,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, floa
         log.close()
 
 
-def test_enrol_train_identify_in_the_browser(server: tuple[str, float],
-                                             shared_data: Path) -> None:
+def test_enrol_train_identify_in_the_browser(server: tuple[str, float], shared_data: Path,
+                                             tmp_path: Path) -> None:
     """The whole workflow through the user interface, with the verdicts asserted."""
     from playwright.sync_api import expect, sync_playwright
 
@@ -81,6 +82,8 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float],
         pytest.fail("Debian's chromium is missing: `./run test` installs it (apt-get)")
     url, started = server
     casia = shared_data / "videos" / "casia-b"
+    corridor = tmp_path / "corridor.mp4"
+    joined_recording(casia, ("002-nm-01", "001-nm-06"), corridor)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     with sync_playwright() as playwright:
@@ -196,6 +199,24 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float],
                     has_text=re.compile("(Named|Top) suspect")).locator(
                     '[data-testid="stMetricValue"]').inner_text().strip()
                 shot(f"5_prediction_{take}")
+            # A recording of two people walking one after the other: pick the second walk.
+            upload("Evidence clip", [corridor])
+            page.get_by_role("button", name="Store and identify").click()
+            idle()
+            walks = page.locator('[data-testid="stRadio"]').filter(has_text="Walk")
+            expect(walks.locator("label")).to_have_count(2)
+            second = walks.locator("label").nth(1)
+            second_label = second.inner_text().strip()
+            second.click()
+            idle()
+            shot("5_prediction_walk_picker")
+            page.get_by_role("button", name="Analyse this walk and identify").click()
+            idle()
+            person = re.match(r"person (\d+)", second_label)
+            assert person, second_label
+            expect(page.get_by_role("heading", name=re.compile(
+                rf"Evidence clip #\d+: corridor.mp4 \(person {person.group(1)}, "))).to_be_visible()
+            shot("5_prediction_corridor")
             video = page.locator("video").first
             video.scroll_into_view_if_needed()
             duration_s = page.evaluate(

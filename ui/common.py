@@ -116,8 +116,9 @@ def select_case(case_id: int) -> None:
 def clip_label(clip: Clip, suspect_names: dict[int, str]) -> str:
     """One-line description of a clip for select boxes."""
     who = suspect_names.get(clip.suspect_id, "evidence") if clip.suspect_id else "evidence"
+    walk = f" · {clip.walk_label}" if clip.walk_label else ""
     return (f"#{clip.clip_id} {who} · {clip.view}/{clip.direction} · {clip.condition} · "
-            f"{clip.original_name}")
+            f"{clip.original_name}{walk}")
 
 
 @contextlib.contextmanager
@@ -177,6 +178,21 @@ def show_quality(card: Any) -> None:
     cols[3].metric("Duration", f"{card.duration_s:.1f} s")
     for warning in card.warnings:
         st.warning(warning, icon=":material/warning:")
+
+
+def evidence_walk(case_store: CaseStore, case_id: int, recording: Any, view: str,
+                  choice: Any, actor_name: str) -> int | None:
+    """Add a walk of a stored evidence recording as an evidence clip (extraction with a
+    progress bar); its clip id, or None after showing why it was refused."""
+    from gait.case import intake
+
+    report = intake.add_evidence_walk(
+        case_store, case_id, recording.video_sha256, view, actor=actor_name, choice=choice,
+        progress=progress_callback(recording.original_name))
+    if report.clip is None:
+        show_clip_report(recording.original_name, report, case_store)
+        return None
+    return int(report.clip.clip_id)
 
 
 def show_clip_report(name: str, report: Any, case_store: CaseStore) -> None:

@@ -198,23 +198,39 @@ def store_recording(store: CaseStore, case_id: int, source_path: str | Path, ori
         cannot be read as a video. A recording in which nobody is found is stored and scanned
         (the scan says so); analysing it is refused.
     """
-    from gait.media.video import VideoError
-    from gait.pose.cache import scan_settings_for
-    from gait.pose.settings import PoseSettings
-
     store.case(case_id)
     source = Path(source_path)
     original_name = one_line(original_name) or source.name
     video_sha, reason = _store_video(store, case_id, source, original_name, role, actor)
     if video_sha is None:
         return RecordingReport(None, one_line(reason or "the video cannot be stored"))
-    blob = store.blob_path(video_sha)
+    try:
+        return RecordingReport(stored_recording(store, case_id, video_sha, progress), None)
+    except StoreError as exc:
+        return RecordingReport(None, one_line(str(exc)))
+
+
+def stored_recording(store: CaseStore, case_id: int, video_sha256: str,
+                     progress: Callable[[float, float], None] | None = None) -> Recording:
+    """A video already stored in the case, with its scan (from the cache, or made again).
+
+    Raises
+    ------
+    StoreError
+        If the video did not enter this case, or its file was altered or cannot be read.
+    """
+    from gait.media.video import VideoError
+    from gait.pose.cache import scan_settings_for
+    from gait.pose.settings import PoseSettings
+
+    name = _stored_video(store, case_id, video_sha256)
+    blob = store.blob_path(video_sha256)
     try:
         scan = _keypoint_cache(store).get_or_scan(blob, scan_settings_for(PoseSettings()),
                                                   progress)
     except VideoError as exc:
-        return RecordingReport(None, _in_own_words(exc, blob, original_name))
-    return RecordingReport(Recording(video_sha, original_name, scan), None)
+        raise StoreError(_in_own_words(exc, blob, name)) from exc
+    return Recording(video_sha256, name, scan)
 
 
 def _analyse_walk(store: CaseStore, case_id: int, suspect_id: int | None, role: str,
@@ -281,9 +297,10 @@ def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: 
 
 
 def _stored_video(store: CaseStore, case_id: int, video_sha256: str) -> str:
-    """The name under which a stored video entered the case (StoreError if it did not)."""
+    """The name under which a stored video last entered the case (StoreError if it did
+    not)."""
     store.case(case_id)
-    for event in store.audit(case_id):
+    for event in reversed(store.audit(case_id)):
         if event.action == "video stored" and event.details.get("video_sha256") == video_sha256:
             return str(event.details.get("original_name") or "video")
     raise StoreError(f"video {video_sha256[:12]}… is not stored in this case")

@@ -101,7 +101,7 @@ def _extract_walks(cache: Any, video: Path, scan: Any, folder: Path, view: str,
     """Every walking segment as a keypoint file, plus ``manifest.csv`` (a data set)."""
     from gait.media.datasets import MANIFEST_COLUMNS, write_manifest
     from gait.media.keypoints import save_npz
-    from gait.pose.extraction import WALK_MARGIN_S, WalkChoice
+    from gait.pose.extraction import walk_segment_choice
 
     walks = scan.walks()
     if not walks:
@@ -110,9 +110,7 @@ def _extract_walks(cache: Any, video: Path, scan: Any, folder: Path, view: str,
     folder.mkdir(parents=True, exist_ok=True)
     rows, written = [], []
     for number, (track, segment) in enumerate(walks, start=1):
-        start = max(0.0, segment.start_s - WALK_MARGIN_S)
-        end = min(scan.duration_s, segment.end_s + WALK_MARGIN_S)
-        choice = WalkChoice(track.track_id, round(start, 3), round(end, 3))
+        choice = walk_segment_choice(scan, track, segment)
         label = f"walk {number}/{len(walks)} (track {track.track_id})"
         sequence = cache.get_or_extract(video, choice=choice,
                                         progress=None if quiet else progress_printer(label))

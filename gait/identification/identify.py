@@ -114,6 +114,10 @@ class Identification:
     cycle_probabilities : ndarray, shape (n_cycles, n_suspects)
     reason : str
         One sentence explaining the verdict.
+    open_set_score : float or None
+        The score that met the threshold (weighted).
+    evidence_weight : float
+        Weight of the clip's evidence (see :func:`decide`).
     """
 
     verdict: str
@@ -124,6 +128,7 @@ class Identification:
     cycle_probabilities: np.ndarray = field(repr=False)
     reason: str = ""
     open_set_score: float | None = None
+    evidence_weight: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -135,6 +140,7 @@ class Identification:
             "cycle_votes": self.cycle_votes,
             "n_cycles": len(self.cycle_votes),
             "open_set_score": self.open_set_score,
+            "evidence_weight": self.evidence_weight,
             "reason": self.reason,
         }
 
@@ -220,7 +226,7 @@ def decision_score(calibration: OpenSetCalibration, cycle_probabilities: np.ndar
 
 def decide(model: GaitModel, cycle_probabilities: np.ndarray,
            insufficient_reason: str | None = None,
-           similarity: np.ndarray | None = None) -> Identification:
+           similarity: np.ndarray | None = None, weight: float = 1.0) -> Identification:
     """Rank the suspects for one clip and take the open-set decision.
 
     Parameters
@@ -232,7 +238,14 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     similarity : ndarray, shape (n_suspects,), optional
         The clip's similarity to every suspect's template (needed by models calibrated on
         ``"whitened_cosine"``; see :func:`clip_similarity`).
+    weight : float
+        Weight of the clip's evidence in (0, 1]: the mean weight of its cycles (below 1 for a
+        walk of steps only, :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT`). The open-set score
+        is multiplied by it before it meets the threshold (a score of 0 says nothing), so a
+        short walk names a suspect only on a correspondingly closer fit.
     """
+    if not 0.0 < weight <= 1.0:
+        raise ValueError(f"the weight of a clip's evidence must lie in (0, 1], got {weight}")
     if cycle_probabilities.shape[0] == 0:
         return Identification(INSUFFICIENT, None, [], None, [], cycle_probabilities,
                               insufficient_reason or "no complete gait cycle was found")
@@ -244,10 +257,13 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     top = ranking[0][0]
     if calibration is None:
         return Identification(MATCH, top, ranking, None, votes, cycle_probabilities,
-                              "closed-set model (no open-set calibration): top suspect named")
-    score = decision_score(calibration, cycle_probabilities, similarity)
+                              "closed-set model (no open-set calibration): top suspect named",
+                              None, weight)
+    score = weight * decision_score(calibration, cycle_probabilities, similarity)
     probability = calibration.probability(score)
     measure = "similarity" if calibration.score == COSINE else "open-set score"
+    if weight < 1.0:
+        measure = f"{measure} (at weight {weight:.2g}: steps only, no complete gait cycle)"
     if score >= calibration.threshold:
         verdict, suspect = MATCH, top
         reason = (f"{top} fits with {measure} {score:.2f}, at or above the threshold "
@@ -259,7 +275,7 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
                   f"threshold {calibration.threshold:.2f}: the walk matches none of the "
                   "suspects well enough")
     return Identification(verdict, suspect, ranking, probability, votes, cycle_probabilities,
-                          reason, score)
+                          reason, score, weight)
 
 
 def clip_similarity(model: GaitModel, whitened: np.ndarray | None) -> np.ndarray | None:
@@ -275,7 +291,9 @@ def identify_table(model: GaitModel, table: FeatureTable,
                    insufficient_reason: str | None = None) -> Identification:
     """Identify the person of a one-clip feature table."""
     probabilities, whitened = model.predict_outputs(model.features_from(table))
-    return decide(model, probabilities, insufficient_reason, clip_similarity(model, whitened))
+    weights = table.frame["cycle_weight"].to_numpy(dtype=float)
+    return decide(model, probabilities, insufficient_reason, clip_similarity(model, whitened),
+                  float(weights.mean()) if weights.size else 1.0)
 
 
 def open_set_calibration(model: GaitModel) -> OpenSetCalibration | None:

@@ -58,6 +58,7 @@ from gait.media.video import Frame, FrameSelection, iter_frames, sha256_file
 from gait.pose.roi import RegionFollower
 from gait.pose.scan import RecordingScan, ScannedTrack, ScanSettings, scan_recording
 from gait.pose.settings import PoseSettings
+from gait.pose.tracking import WalkingSegment
 
 
 def _dist_version(name: str) -> str:
@@ -157,6 +158,15 @@ class ChosenWalk:
         """JSON-ready ``{"track_id", "start_s", "end_s", "chosen_by_user"}``."""
         return {"track_id": self.track.track_id, "start_s": round(self.start_s, 3),
                 "end_s": round(self.end_s, 3), "chosen_by_user": self.chosen_by_user}
+
+
+def walk_segment_choice(scan: RecordingScan, track: ScannedTrack,
+                        segment: WalkingSegment) -> WalkChoice:
+    """The choice that analyses one walking segment of a track on its own: the segment with
+    :data:`WALK_MARGIN_S` on either side (within the recording), to the millisecond."""
+    start = max(0.0, segment.start_s - WALK_MARGIN_S)
+    end = min(scan.duration_s, segment.end_s + WALK_MARGIN_S)
+    return WalkChoice(track.track_id, round(start, 3), round(end, 3))
 
 
 def choose_walk(scan: RecordingScan, choice: WalkChoice | None = None) -> ChosenWalk:

@@ -21,6 +21,14 @@ the foot signal, which is steadier there: 3.4 %).
 
 A gait cycle (stride) runs from a heel strike to the next heel strike of the same foot; cycles
 of both feet are returned (they overlap by half a stride).
+
+A walk too short for a stride but with at least one *step* (a heel strike of one foot, then of
+the other) still says something about the walker: each step is completed into a symmetric
+stride by its mirror image (left and right exchanged, the body reflected across its sagittal
+plane), a *half cycle* (:attr:`GaitCycle.from_step`), whose parameters are those of the
+step's walker assuming left and right alike (the symmetry parameters are therefore
+uninformative). Half cycles are made only when a clip has no complete cycle, and weigh
+:data:`HALF_CYCLE_WEIGHT` in the identification.
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ _ANKLE = {"left": lm.L_ANKLE, "right": lm.R_ANKLE}
 _FRONT_DEPTH_WEIGHT = 0.5
 # Pass band of the pelvis's vertical bounce (one dip per step), Hz.
 _BOUNCE_BAND_HZ = (0.5, 4.0)
+# Weight of a half cycle (a step completed by its mirror image) against a full cycle's 1.
+HALF_CYCLE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,7 @@ class GaitCycle:
     toe_off_s: float
     contra_heel_strike_s: float
     contra_toe_off_s: float
+    from_step: bool = False
 
     def __post_init__(self) -> None:
         if self.foot not in FEET:
@@ -119,13 +130,21 @@ class GaitCycle:
         """Stride time in seconds."""
         return self.end_s - self.start_s
 
+    @property
+    def weight(self) -> float:
+        """Weight of the cycle in an identification: 1, or :data:`HALF_CYCLE_WEIGHT` for a
+        half cycle."""
+        return HALF_CYCLE_WEIGHT if self.from_step else 1.0
+
 
 @dataclass(frozen=True)
 class GaitAnalysis:
     """Everything known about the walking in a clip.
 
-    ``insufficient_reason`` is ``None`` when at least one full gait cycle was found,
-    otherwise a one-sentence explanation ("insufficient gait"), never an exception.
+    ``insufficient_reason`` is ``None`` when at least one gait cycle (or half cycle) was
+    found, otherwise a one-sentence explanation ("insufficient gait"), never an exception.
+    ``step_walks`` are the strides made of a step and its mirror image, one per half cycle
+    (a cycle's ``walk_index`` counts ``walks`` first, then ``step_walks``).
     """
 
     view: str
@@ -133,11 +152,22 @@ class GaitAnalysis:
     events: tuple[GaitEvents, ...]
     cycles: tuple[GaitCycle, ...]
     insufficient_reason: str | None = None
+    step_walks: tuple[CleanWalk, ...] = ()
 
     @property
     def sufficient(self) -> bool:
-        """True when at least one complete gait cycle was found."""
+        """True when at least one gait cycle or half cycle was found."""
         return self.insufficient_reason is None and len(self.cycles) > 0
+
+    @property
+    def from_steps(self) -> bool:
+        """True when the clip has steps but no complete cycle: its cycles are half cycles."""
+        return bool(self.cycles) and all(c.from_step for c in self.cycles)
+
+    @property
+    def all_walks(self) -> tuple[CleanWalk, ...]:
+        """``walks`` then ``step_walks`` (what a cycle's ``walk_index`` counts)."""
+        return self.walks + self.step_walks
 
     @property
     def direction(self) -> str:
@@ -423,6 +453,87 @@ def segment_cycles(
     return sorted(cycles, key=lambda c: (c.start_s, c.foot))
 
 
+def _mirrored_step(walk: CleanWalk, start: int, stop: int) -> CleanWalk:
+    """Samples ``start..stop`` of a walk (a step) followed by their mirror image: the same
+    step of the other foot, i.e. a symmetric stride, shape (2 * (stop - start) + 1, ...)."""
+    across = 2 if walk.view == "side" else 0  # side camera: depth; front camera: image x
+    swap = list(lm.LEFT_RIGHT_SWAP)
+    xyz = walk.xyz_bl[start:stop + 1]
+    mirror = xyz[1:][:, swap].copy()
+    mirror[..., across] *= -1.0
+    pelvis = walk.pelvis_bl[start:stop + 1]
+    travelled = pelvis[1:] - pelvis[0]
+    travelled[:, across] *= -1.0
+    visibility = walk.visibility[start:stop + 1]
+    body = walk.body_length_fh[start:stop + 1]
+    n = 2 * (stop - start) + 1
+    return CleanWalk(
+        time_s=walk.time_s[start] + np.arange(n) / walk.sample_rate_hz,
+        xyz_bl=np.concatenate([xyz, mirror]),
+        pelvis_bl=np.concatenate([pelvis, pelvis[-1] + travelled]),
+        visibility=np.concatenate([visibility, visibility[1:][:, swap]]),
+        body_length_fh=np.concatenate([body, body[1:]]),
+        view=walk.view, direction=walk.direction, mirrored=walk.mirrored,
+        sample_rate_hz=walk.sample_rate_hz, relabelled_fraction=walk.relabelled_fraction)
+
+
+def step_cycles(walks: tuple[CleanWalk, ...], events: tuple[GaitEvents, ...] | None = None,
+                settings: CycleSettings | None = None, first_index: int | None = None
+                ) -> tuple[tuple[CleanWalk, ...], tuple[GaitCycle, ...]]:
+    """Half cycles of walks too short for a stride: every step completed by its mirror image.
+
+    A step is a heel strike of one foot followed by one of the other, from
+    ``settings.min_stride_s / 2`` to ``settings.max_stride_s / 2`` apart, with no other
+    strike between. Strikes are those of ``events`` where a step period was found, otherwise
+    the heel separation's peaks at the shortest plausible step spacing (a walk of one step
+    may show no periodicity to estimate a step period from).
+
+    Parameters
+    ----------
+    walks : tuple of CleanWalk
+    events : tuple of GaitEvents, optional
+        :func:`detect_events` of each walk.
+    settings : CycleSettings, optional
+    first_index : int, optional
+        ``walk_index`` of the first stride made (default ``len(walks)``).
+
+    Returns
+    -------
+    step_walks : tuple of CleanWalk
+        One mirrored stride per step.
+    cycles : tuple of GaitCycle
+        One half cycle per step (``from_step``), on its stride of ``step_walks``.
+    """
+    settings = settings or CycleSettings()
+    index = len(walks) if first_index is None else first_index
+    made_walks: list[CleanWalk] = []
+    made: list[GaitCycle] = []
+    for k, walk in enumerate(walks):
+        found = events[k] if events is not None else None
+        if found is None or np.isnan(found.stride_period_s):
+            ap = foot_ap_positions(walk)
+            found = _events_for_step(walk, ap, ap["left"]["heel"] - ap["right"]["heel"],
+                                     settings.min_stride_s / 2, settings)
+        strikes = sorted((float(t), foot) for foot in FEET for t in found.heel_strike_s[foot])
+        for (t0, foot), (t1, other) in itertools.pairwise(strikes):
+            if foot == other or not (settings.min_stride_s / 2 <= t1 - t0
+                                     <= settings.max_stride_s / 2):
+                continue
+            start = round((t0 - walk.time_s[0]) * walk.sample_rate_hz)
+            stop = round((t1 - walk.time_s[0]) * walk.sample_rate_hz)
+            stride = _mirrored_step(walk, start, stop)
+            step_s = (stop - start) / walk.sample_rate_hz
+            begin = float(stride.time_s[0])
+            other_off = _first_between(found.toe_off_s[other], t0, t1)
+            made_walks.append(stride)
+            made.append(GaitCycle(
+                walk_index=index, foot=foot, start_s=begin, end_s=begin + 2 * step_s,
+                toe_off_s=other_off - t0 + begin + step_s, contra_heel_strike_s=begin + step_s,
+                contra_toe_off_s=other_off - t0 + begin, from_step=True))
+            index += 1
+    return tuple(made_walks), tuple(made)
+
+
 def analyse_gait(
     sequence: KeypointSequence,
     view: str,
@@ -439,22 +550,28 @@ def analyse_gait(
     if not sequence.detected.any():
         return GaitAnalysis(view, walks, (), (), "no person was detected in any frame")
     if not walks:
+        needed_s = (clean_settings or CleanSettings()).min_segment_s
+        seen_s = sequence.detected.sum() / sequence.fps
+        if seen_s < needed_s:
+            return GaitAnalysis(
+                view, walks, (), (),
+                f"the person is seen for only {seen_s:.1f} s, less than a step needs to be "
+                f"measured ({needed_s:g} s of walking)")
         return GaitAnalysis(
             view, walks, (), (),
-            "the person is never visible long enough without interruption to walk a stride",
+            "the person is never visible long enough without interruption to walk a step",
         )
     events = tuple(detect_events(w, cycle_settings) for w in walks)
     cycles = tuple(
         c for i, e in enumerate(events) for c in segment_cycles(e, i, cycle_settings)
     )
-    reason = None
-    if not cycles:
-        longest = max(w.duration_s for w in walks)
-        if all(np.isnan(e.stride_period_s) for e in events):
-            reason = f"no regular stepping was found in {longest:.1f} s of visible walking"
-        else:
-            reason = (
-                f"fewer than one complete gait cycle in {longest:.1f} s of visible walking "
-                "(a stride needs two heel strikes of the same foot)"
-            )
-    return GaitAnalysis(view, walks, events, cycles, reason)
+    if cycles:
+        return GaitAnalysis(view, walks, events, cycles)
+    step_walks, half_cycles = step_cycles(walks, events, cycle_settings)
+    if half_cycles:
+        return GaitAnalysis(view, walks, events, half_cycles, step_walks=step_walks)
+    longest = max(w.duration_s for w in walks)
+    return GaitAnalysis(
+        view, walks, events, (),
+        f"not one step in {longest:.1f} s of visible walking (a step needs a heel strike of "
+        "one foot, then of the other)")

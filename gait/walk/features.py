@@ -22,7 +22,7 @@ from gait.walk.cycles import GaitAnalysis, analyse_gait
 from gait.walk.parameters import cycle_parameters, parameters_for_view, visibility_column
 
 META_COLUMNS = ("clip_id", "subject", "view", "direction", "condition", "walk_index", "foot",
-                "start_s", "end_s")
+                "start_s", "end_s", "cycle_weight")
 
 
 def feature_names(view: str, with_visibility: bool) -> list[str]:

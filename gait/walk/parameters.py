@@ -707,7 +707,7 @@ def visibility_column(name: str) -> str:
     return f"{name}__visibility"
 
 
-CYCLE_COLUMNS = ("walk_index", "foot", "start_s", "end_s")
+CYCLE_COLUMNS = ("walk_index", "foot", "start_s", "end_s", "cycle_weight")
 
 
 def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
@@ -721,7 +721,8 @@ def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per cycle: ``walk_index, foot, start_s, end_s``, then one column per parameter
+        One row per cycle: ``walk_index, foot, start_s, end_s, cycle_weight`` (1, or
+        :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT` for a half cycle), then one column per parameter
         of the view (catalogue order, units in the names), then one ``<name>__visibility``
         column per parameter. Empty (with those columns) when there is no cycle. Values that
         cannot be computed for a cycle (an event not found) are NaN.
@@ -729,7 +730,7 @@ def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
     params = parameters_for_view(analysis.view)
     columns = [*CYCLE_COLUMNS, *(p.name for p in params),
                *(visibility_column(p.name) for p in params)]
-    series = [_Series(w) for w in analysis.walks]
+    series = [_Series(w) for w in analysis.all_walks]
     values = np.full((len(analysis.cycles), 2 * len(params)), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         for row, cycle in enumerate(analysis.cycles):
@@ -754,6 +755,7 @@ def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
         "foot": pd.Series([c.foot for c in cycles], dtype=object),
         "start_s": np.array([c.start_s for c in cycles], dtype=np.float64),
         "end_s": np.array([c.end_s for c in cycles], dtype=np.float64),
+        "cycle_weight": np.array([c.weight for c in cycles], dtype=np.float64),
     }
     frame = pd.concat([pd.DataFrame(data),
                        pd.DataFrame(values, columns=columns[len(CYCLE_COLUMNS):])], axis=1)

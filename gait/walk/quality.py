@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from gait.media.keypoints import KeypointSequence
-from gait.walk.cycles import GaitAnalysis, analyse_gait
+from gait.walk.cycles import HALF_CYCLE_WEIGHT, GaitAnalysis, analyse_gait
 
 # Quality-card thresholds.
 LOW_VISIBILITY = 0.5
@@ -166,7 +166,9 @@ def quality_card(sequence: KeypointSequence, view: str,
     Returns
     -------
     QualityCard
-        ``usable`` is False, with the reason, when no complete gait cycle was found.
+        ``usable`` is False, with the reason, when not even one step was found; a walk of
+        steps only is usable, with a warning (half cycles, :data:`gait.walk.cycles.
+        HALF_CYCLE_WEIGHT`).
     """
     analysis = analysis or analyse_gait(sequence, view)
     n_frames = sequence.n_frames
@@ -182,7 +184,12 @@ def quality_card(sequence: KeypointSequence, view: str,
         warnings.append(f"the person is found in only {with_person / n_frames:.0%} of the "
                         "frames")
     warnings += [w["message"] for w in tracking_warnings(meta, sequence.fps)]
-    if 0 < n_cycles < FEW_CYCLES:
+    if analysis.from_steps:
+        steps = f"{n_cycles} step{'s' if n_cycles > 1 else ''}"
+        warnings.append(f"no complete gait cycle, only {steps}: identified from half cycles "
+                        f"(each step completed by its mirror image, weight "
+                        f"{HALF_CYCLE_WEIGHT:g} against a full cycle's 1)")
+    elif 0 < n_cycles < FEW_CYCLES:
         warnings.append(f"only {n_cycles} gait cycle{'s' if n_cycles > 1 else ''} found: a "
                         "longer walk gives a more reliable identification")
     if sequence.fps < LOW_FPS:

@@ -11,6 +11,7 @@ import pytest
 from gait.identification.identify import (
     INSUFFICIENT,
     MATCH,
+    clip_similarity,
     decide,
     fuse,
     identify_table,
@@ -257,3 +258,25 @@ def test_view_settings_widen_only_the_front_towers_and_yield_to_overrides() -> N
     assert front.hidden_units == (128, 64)
     assert front == ModelSettings(hidden_units=(128, 64), seed=3)
     assert ModelSettings.for_view("front", hidden_units=(8,)).hidden_units == (8,)
+
+
+def test_a_walk_of_one_step_is_identified_at_half_weight(trained: GaitModel) -> None:
+    """Bob walks a single step (heel strikes at 0.54 s and 1.07 s of a 1.4 s clip): the half
+    cycle names him with half the weight; less than a step is insufficient gait."""
+    def identified(duration_s: float):
+        walk = synthetic_walk(PEOPLE["bob"], "side", duration_s=duration_s, direction="right",
+                              noise_fh=0.002, seed=11, clip_id="bob_short")
+        analysis = analyse_gait(walk, "side")
+        table = FeatureTable("side", analysis_features(analysis, "bob_short"))
+        return identify_table(trained, table, analysis.insufficient_reason), table
+
+    short, table = identified(1.4)
+    assert short.evidence_weight == 0.5 and short.to_dict()["evidence_weight"] == 0.5
+    assert short.ranking[0][0] == "bob"
+    probabilities, whitened = trained.predict_outputs(trained.features_from(table))
+    at_full_weight = decide(trained, probabilities, None, clip_similarity(trained, whitened))
+    assert short.open_set_score is not None and at_full_weight.open_set_score is not None
+    assert short.open_set_score == pytest.approx(0.5 * at_full_weight.open_set_score)
+    assert "at weight 0.5: steps only" in short.reason
+    none, _ = identified(0.9)
+    assert none.verdict == INSUFFICIENT and "step" in none.reason

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT, joined_recording, small_model_settings
 
 APP = str(PROJECT_ROOT / "app.py")
 PAGES = ("pages/case.py", "pages/enrolment.py", "pages/training.py",
@@ -143,6 +143,7 @@ def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[
 
     (model,) = CaseStore(demo_store[0]).models(demo)
     assert model.metrics["open_set"]["target_fpir"] == 0.1
+    made_before = len(CaseStore(demo_store[0]).identifications(demo))
 
     # The demo's side evidence: Walker A filmed again, then a stranger who is not a suspect.
     expected = ("Match: **Walker A**", "None of these suspects")
@@ -160,7 +161,7 @@ def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[
                     if a.value.startswith(("Match", "Insufficient"))]
         verdicts += [e.value for e in app.error if e.value.startswith("None of these")]
         assert len(verdicts) == 1 and verdicts[0].startswith(verdict_start), verdicts
-    assert len(CaseStore(demo_store[0]).identifications(demo)) == 2
+    assert len(CaseStore(demo_store[0]).identifications(demo)) == made_before + 2
 
 
 def test_gait_visualisation_shows_events_and_parameters(demo: int) -> None:
@@ -169,3 +170,90 @@ def test_gait_visualisation_shows_events_and_parameters(demo: int) -> None:
     assert len(app.get("plotly_chart")) >= 2
     assert len(app.dataframe) >= 1
     assert len(app.get("download_button")) >= 2
+
+
+# --------------------------------------------------------------------------------------------
+# A recording of two people walking one after the other: the walk picker
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def corridor(shared_videos: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two shared CASIA-B takes of different people joined into one recording."""
+    path = tmp_path_factory.mktemp("corridor") / "corridor.mp4"
+    joined_recording(shared_videos / "casia-b", ("002-nm-01", "001-nm-05"), path)
+    return path
+
+
+def _walk_picker_choice(app: AppTest, index: int, range_s: tuple[float, float]) -> None:
+    """Pick the walk ``index`` in the gallery and move the range slider."""
+    assert len(app.get("image")) >= 2  # one thumbnail per person
+    walk = next(r for r in app.radio if r.label == "Walk")
+    assert len(walk.options) == 2
+    walk.set_value(index).run()
+    next(s for s in app.slider if s.label == "Time range analysed (s)").set_value(
+        range_s).run()
+
+
+@pytest.mark.slow
+def test_enrolment_picks_a_walk_of_a_recording_of_two_people(
+        empty_store: Path, corridor: Path) -> None:
+    from gait.case.intake import store_recording
+    from gait.case.store import CaseStore
+
+    store = CaseStore(empty_store)
+    case = store.create_case("Corridor")
+    store.add_suspect(case.case_id, "002")
+    store.add_suspect(case.case_id, "001")
+    stored = store_recording(store, case.case_id, corridor, "corridor.mp4", "enrolment")
+    assert stored.recording is not None and stored.recording.needs_choice
+    second = stored.recording.scan.tracks[1]
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    app.session_state["case_id"] = case.case_id
+    app.session_state[f"enrol_recordings_{case.case_id}"] = [stored.recording.video_sha256]
+    app.run()
+    app.switch_page("pages/enrolment.py").run()
+    _no_exception(app)
+    next(s for s in app.selectbox if s.label == "Suspect").set_value(2).run()  # 001
+    start = round(second.track.start_s, 1)
+    _walk_picker_choice(app, 1, (start, round(second.track.end_s, 1)))
+    next(b for b in app.button if b.label == "Enrol this walk as 001").click().run()
+    _no_exception(app)
+    assert not app.error, [e.value for e in app.error]
+    (clip,) = store.clips(case.case_id)
+    assert (clip.suspect_id, clip.track_id) == (2, second.track_id)
+    assert clip.start_s == pytest.approx(start)
+    assert any("stored as clip" in s.value for s in app.success)
+    # The recording stays on the page for its other walk, until the user is done with it.
+    assert any(b.label == "Done with this recording" for b in app.button)
+    next(b for b in app.button if b.label == "Done with this recording").click().run()
+    assert app.session_state[f"enrol_recordings_{case.case_id}"] == []
+
+
+@pytest.mark.slow
+def test_prediction_identifies_the_walk_chosen_in_a_stored_recording(
+        demo: int, demo_store: tuple[Path, int], corridor: Path) -> None:
+    from gait.case.intake import store_recording
+    from gait.case.store import CaseStore
+    from gait.case.training import train_case_model
+
+    store = CaseStore(demo_store[0])
+    if not store.models(demo):
+        train_case_model(store, demo, "side", evaluate=False, settings=small_model_settings())
+    stored = store_recording(store, demo, corridor, "corridor.mp4", "evidence")
+    assert stored.recording is not None
+    first = stored.recording.scan.tracks[0]
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    app.session_state["case_id"] = demo
+    app.session_state[f"evidence_recording_{demo}"] = stored.recording.video_sha256
+    app.run()
+    app.switch_page("pages/prediction.py").run()
+    _no_exception(app)
+    _walk_picker_choice(app, 0, (round(first.track.start_s, 1), round(first.track.end_s, 1)))
+    next(b for b in app.button if b.label == "Analyse this walk and identify").click().run()
+    _no_exception(app)
+    assert not [e.value for e in app.error if not e.value.startswith("None of these")]
+    (clip,) = [c for c in store.clips(demo, role="evidence")
+               if c.video_sha256 == stored.recording.video_sha256]
+    assert clip.track_id == first.track_id
+    assert any(h.value.startswith(f"Evidence clip #{clip.clip_id}: corridor.mp4 (person "
+                                  f"{first.track_id},") for h in app.subheader)
+    assert store.identifications(demo)[-1].clip_id == clip.clip_id

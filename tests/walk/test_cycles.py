@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gait.media.keypoints import KeypointSequence
+from gait.media.landmarks import LEFT_RIGHT_SWAP
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
-from gait.walk.cycles import analyse_gait, striking_feet
+from gait.walk.cycles import HALF_CYCLE_WEIGHT, analyse_gait, striking_feet
 from gait.walk.parameters import cycle_parameters
 
 
@@ -40,11 +41,54 @@ def test_known_knee_range_of_motion_side_view() -> None:
     np.testing.assert_allclose(params["knee_flexion_rom_right_deg"], 60.0, atol=3.0)
 
 
-def test_shorter_than_a_cycle_is_insufficient_not_an_error() -> None:
-    walk = synthetic_walk(WalkerStyle(cadence_steps_per_min=100.0), duration_s=0.9)
+@pytest.mark.parametrize(("view", "direction"), [("side", "right"), ("front", "back")])
+def test_a_walk_of_one_step_gives_a_half_cycle_with_the_known_answers(
+        view: str, direction: str) -> None:
+    # Step 0.6 s, heel strikes at 0 s (the clip's edge: not trusted), 0.6 s and 1.2 s.
+    style = WalkerStyle(cadence_steps_per_min=100.0, knee_flex_deg=60.0)
+    walk = synthetic_walk(style, view=view, direction=direction, duration_s=1.5)
+    analysis = analyse_gait(walk, view)
+    assert analysis.sufficient and analysis.from_steps
+    assert all(c.from_step and c.weight == HALF_CYCLE_WEIGHT for c in analysis.cycles)
+    params = cycle_parameters(analysis)
+    assert (params["cycle_weight"] == HALF_CYCLE_WEIGHT).all()
+    assert params["stride_time_s"].to_numpy() == pytest.approx(1.2, rel=0.05)
+    assert params["cadence_steps_per_min"].to_numpy() == pytest.approx(100.0, rel=0.05)
+    if view == "side":
+        np.testing.assert_allclose(params["knee_flexion_rom_left_deg"], 60.0, atol=4.0)
+        np.testing.assert_allclose(params["knee_flexion_rom_right_deg"], 60.0, atol=4.0)
+
+
+def test_the_mirrored_half_is_the_step_with_left_and_right_exchanged() -> None:
+    walk = synthetic_walk(WalkerStyle(cadence_steps_per_min=100.0), duration_s=1.5)
+    analysis = analyse_gait(walk, "side")
+    (stride,) = analysis.step_walks
+    half = (stride.n_samples - 1) // 2
+    swap = list(LEFT_RIGHT_SWAP)
+    first, second = stride.xyz_bl[1:half + 1], stride.xyz_bl[half + 1:]
+    np.testing.assert_allclose(second[..., :2], first[:, swap, :2])
+    np.testing.assert_allclose(second[..., 2], -first[:, swap, 2])
+    # The pelvis goes on forward by the step's travel.
+    travel = stride.pelvis_bl[half, 0] - stride.pelvis_bl[0, 0]
+    assert stride.pelvis_bl[-1, 0] - stride.pelvis_bl[0, 0] == pytest.approx(2 * travel)
+
+
+def test_full_cycles_leave_no_half_cycles() -> None:
+    analysis = analyse_gait(synthetic_walk(duration_s=4.0), "side")
+    assert analysis.cycles and not analysis.from_steps and analysis.step_walks == ()
+    assert (cycle_parameters(analysis)["cycle_weight"] == 1.0).all()
+
+
+@pytest.mark.parametrize(("duration_s", "reason"), [
+    (0.5, "seen for only 0.5 s, less than a step"),
+    (1.0, "not one step in 1.0 s"),  # one heel strike inside the clip
+])
+def test_less_than_a_step_is_insufficient_with_the_reason(duration_s: float, reason: str
+                                                          ) -> None:
+    walk = synthetic_walk(WalkerStyle(cadence_steps_per_min=100.0), duration_s=duration_s)
     analysis = analyse_gait(walk, "side")
     assert not analysis.sufficient
-    assert analysis.insufficient_reason
+    assert reason in (analysis.insufficient_reason or "")
     assert cycle_parameters(analysis).empty
 
 

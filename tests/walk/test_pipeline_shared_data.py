@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from gait.media.datasets import load_dataset
-from gait.walk.cycles import analyse_gait
+from gait.media.keypoints import KeypointSequence
+from gait.walk.cycles import HALF_CYCLE_WEIGHT, analyse_gait
 from gait.walk.features import analysis_features
-from gait.walk.parameters import parameters_for_view
+from gait.walk.parameters import cycle_parameters, parameters_for_view
+from gait.walk.quality import quality_card
 
 
 def test_every_shared_clip_goes_through_the_pipeline(shared_data: Path) -> None:
@@ -35,3 +39,38 @@ def test_walking_direction_is_recognised(shared_data: Path) -> None:
         total += 1
         right += analyse_gait(sequence, record.view).direction == record.direction
     assert right / total >= 0.99
+
+
+def _cut(sequence: KeypointSequence, start_s: float, end_s: float) -> KeypointSequence:
+    time_s = sequence.frame_index / sequence.fps
+    keep = (time_s >= start_s) & (time_s <= end_s)
+    return KeypointSequence(sequence.xyzv[keep], sequence.frame_index[keep], sequence.fps,
+                            sequence.frame_size_px, clip_id=sequence.clip_id)
+
+
+def test_real_walks_cut_to_half_a_cycle_give_half_cycles_that_agree(shared_data: Path
+                                                                    ) -> None:
+    """Real side walks cut to a step and a bit: a half cycle each, whose timing agrees with
+    the whole walk's; cut to less than a step: insufficient gait, with the reason."""
+    clips = itertools.islice(load_dataset(shared_data / "keypoints" / "enrol", view="side"), 8)
+    n_half = 0
+    for record, sequence in clips:
+        whole = analyse_gait(sequence, "side")
+        first = whole.cycles[0]
+        median = cycle_parameters(whole)[["stride_time_s", "cadence_steps_per_min"]].median()
+        # Half a cycle plus a quarter second either side (edge strikes are not trusted).
+        half = analyse_gait(_cut(sequence, first.start_s - 0.25,
+                                 first.start_s + first.duration_s / 2 + 0.25), "side")
+        assert half.sufficient, (record.clip_id, half.insufficient_reason)
+        if half.from_steps:
+            n_half += 1
+            rows = cycle_parameters(half)
+            assert (rows["cycle_weight"] == HALF_CYCLE_WEIGHT).all()
+            assert rows["stride_time_s"].iloc[0] == pytest.approx(median["stride_time_s"],
+                                                                 rel=0.15), record.clip_id
+            card = quality_card(_cut(sequence, first.start_s - 0.25,
+                                     first.start_s + first.duration_s / 2 + 0.25), "side", half)
+            assert card.usable and any("half cycles" in w for w in card.warnings)
+        tiny = analyse_gait(_cut(sequence, first.start_s, first.start_s + 0.4), "side")
+        assert not tiny.sufficient and "less than a step" in (tiny.insufficient_reason or "")
+    assert n_half >= 6  # the others still hold a complete (short) stride
