@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import numpy as np
 
 from gait.identification.settings import ModelSettings
+from gait.media.derived import write_h264
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,18 +19,7 @@ def write_test_video(
     rotation_deg: int = 0,
 ) -> Path:
     """Encode RGB frames (H.264 MP4), optionally with a display rotation in the header."""
-    height, width = frames[0].shape[:2]
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        if rotation_deg:
-            stream.set_display_rotation(rotation_deg)
-        for rgb in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    return write_h264(path, frames, fps, rotation_deg)
 
 
 def joined_recording(casia_dir: Path, takes: tuple[str, ...], path: Path) -> list[float]:

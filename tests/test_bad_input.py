@@ -242,6 +242,50 @@ def test_video_with_no_person_is_refused(
 
 
 # --------------------------------------------------------------------------------------------
+# Recordings in which there is nobody to analyse, and choices that do not fit the recording
+# --------------------------------------------------------------------------------------------
+def test_a_person_who_never_walks_is_refused(
+    tmp_path: Path, casia_frames: list[np.ndarray], capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One frame of the walker, mid-stride, held for 4 s: a person, but no walk."""
+    still = write_test_video(tmp_path / "still.mp4", [casia_frames[80]] * 100)
+    out = tmp_path / "out"
+    _assert_main_error(["extract", str(still), "--out", str(out / "k.npz"), "--quiet"],
+                       capsys, "still.mp4", "walk")
+    _assert_nothing_written(out)
+
+
+@pytest.mark.slow
+def test_ten_thousand_dark_frames_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Nearly seven minutes of a camera in the dark (sensor noise on black)."""
+    rng = np.random.default_rng(0)
+    noise = [rng.integers(0, 6, (120, 160, 3), dtype=np.uint8) for _ in range(10)]
+    dark = write_test_video(tmp_path / "night.mp4", [noise[i % 10] for i in range(10_000)])
+    out = tmp_path / "out"
+    message = _assert_main_error(["extract", str(dark), "--out", str(out / "k.npz"),
+                                  "--quiet"], capsys, "night.mp4", "no person")
+    assert "dark" in message
+    _assert_nothing_written(out)
+
+
+@pytest.mark.parametrize(("options", "needles"), [
+    (["--track", "7"], ("no person track 7", "tracks: 1")),
+    (["--start", "50", "--end", "60"], ("outside",)),
+    (["--start", "3", "--end", "2"], ("before it starts",)),
+])
+def test_a_choice_that_does_not_fit_the_recording_is_refused(
+    tmp_path: Path, shared_videos: Path, capsys: pytest.CaptureFixture[str],
+    options: list[str], needles: tuple[str, ...],
+) -> None:
+    out = tmp_path / "out"
+    _assert_main_error(["extract", str(shared_videos / CASIA_WALK), "--out",
+                        str(out / "k.npz"), "--quiet", *options], capsys, *needles)
+    _assert_nothing_written(out)
+
+
+# --------------------------------------------------------------------------------------------
 # A clip shorter than one gait cycle: "insufficient gait" with a reason, never an exception
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("n_frames", [10, 30])

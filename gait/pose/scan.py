@@ -5,10 +5,11 @@ frames a second (:attr:`ScanSettings.scan_fps`) are converted and given to the p
 (:mod:`gait.pose.detector`): the whole frame and a square window around where each person
 followed is expected, and every :attr:`ScanSettings.search_interval_s` seconds overlapping tiles
 at three sizes (:func:`tile_sides_px`), which find people too small for the whole frame. Only
-tiles where something moved since the last search are searched (a person standing still the
-whole time is not a walk to find; a moving camera makes every tile move). The detections are
-linked into person tracks (:mod:`gait.pose.tracking`); each track gets a thumbnail, its median
-height, the distance it walked and its walking segments. The pose model then runs at full rate
+tiles where something moved since the last search, other than the people already followed, are
+searched (a person standing still the whole time is not a walk to find; a moving camera makes
+every tile move). The detections are linked into person tracks (:mod:`gait.pose.tracking`);
+each track gets a thumbnail, its median height, the distance it walked and its walking
+segments. The pose model then runs at full rate
 only on the track and time range chosen (:func:`gait.pose.extraction.extract_keypoints`)."""
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from gait.pose.detector import (
 from gait.pose.tracking import PersonTrack, PersonTracker, WalkingSegment
 
 # Bump whenever a change alters what a scan finds (it is part of the scan cache key).
-SCAN_VERSION = "gait-scan-1"
+SCAN_VERSION = "gait-scan-2"
 THUMBNAIL_PX = 160
 # Frames scanned at the least, however short the clip (up to every frame).
 MIN_SCANNED_FRAMES = 20
@@ -47,6 +48,10 @@ FOLLOW_WINDOW_RADII = 4.0
 MOTION_WIDTH_PX = 320
 MOTION_GREY_LEVELS = 18
 MOTION_SHARE = 0.002
+# Motion within this many body radii of a followed person is theirs: their body circle (1) and
+# where they were at the previous search, a second earlier (a walker covers about 1.5 radii a
+# second), with room to spare.
+FOLLOWED_MOTION_RADII = 3.0
 # A new person is confirmed when a window sized to them finds their mid-hip point within this
 # many body heights, and a size within this factor.
 CONFIRM_OFFSET_BODY_HEIGHTS = 0.25
@@ -120,6 +125,17 @@ class _Motion:
         if previous is None:
             return None
         return cv2.absdiff(grey, previous) > MOTION_GREY_LEVELS
+
+    def ignore(self, mask: np.ndarray | None, people: list[tuple[np.ndarray, float]]) -> None:
+        """Clear the motion of people already followed (mid-hip, body radius in pixels): a
+        tile that moved only because of them has nobody new to show."""
+        if mask is None:
+            return
+        for hip, radius in people:
+            reach = FOLLOWED_MOTION_RADII * radius
+            x0, y0 = (max(0, round((v - reach) * self.scale)) for v in hip)
+            x1, y1 = (max(0, round((v + reach) * self.scale)) for v in hip)
+            mask[y0:y1, x0:x1] = False
 
     def tile_moved(self, mask: np.ndarray | None, tile: tuple[int, int, int]) -> bool:
         """Whether a tile (x0, y0, side) of the full frame holds motion."""
@@ -373,14 +389,15 @@ def scan_recording(
                 n_dark += 1  # nothing to see: no detector
                 continue
             found = [detector.detect(rgb)]
+            expected = tracker.expected(t)
             if t >= next_search_s:
                 mask = motion.moved(rgb)
+                motion.ignore(mask, [(hip, radius) for _, hip, radius in expected])
                 searched = [tile for tile in tiles if motion.tile_moved(mask, tile)]
                 found += detector.detect_windows(rgb, searched)
                 n_searched_tiles += len(searched)
                 next_search_s = t + settings.search_interval_s
             followed = PersonBoxes.empty()
-            expected = tracker.expected(t)
             if expected:
                 windows = [window_around(hip, FOLLOW_WINDOW_RADII * radius, width, height)
                            for _, hip, radius in expected]

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
+from gait.media.derived import paste_scaled
 from gait.media.keypoints import KeypointSequence
 from gait.media.video import iter_frames
 from gait.pose.extraction import extract_keypoints
 from gait.pose.roi import Region, landmarks_array
 from gait.walk.cycles import analyse_gait
-from tests.helpers import write_test_video
 
 WALK = "side_walk_1080p.mp4"
 
@@ -71,17 +70,12 @@ def test_the_region_agrees_with_the_whole_frame(
                          [(1920, 1080, 700, 600), (1080, 1920, 150, 1100)])
 def test_a_walker_an_eighth_of_the_frame_tall_is_found_and_gives_the_same_gait(
         original: tuple[KeypointSequence, list[np.ndarray]], tmp_path: Path,
-        width: int, height: int, x0: int, y0: int) -> None:
-    sequence, frames = original
+        shared_videos: Path, width: int, height: int, x0: int, y0: int) -> None:
+    sequence, _ = original
     tall_px = sequence.meta["scan"]["tracks"][0]["median_height_px"]
     scale = (height / 8) / tall_px
-    pasted = []
-    for rgb in frames:
-        small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        canvas = np.full((height, width, 3), 60, np.uint8)
-        canvas[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
-        pasted.append(canvas)
-    video = write_test_video(tmp_path / f"small_{width}x{height}.mp4", pasted, fps=30)
+    video = paste_scaled(shared_videos / WALK, tmp_path / f"small_{width}x{height}.mp4", scale,
+                         (width, height), (x0, y0))
     found = extract_keypoints(video)
     assert found.frame_size_px == (width, height)
     assert found.detected.mean() >= 0.95
