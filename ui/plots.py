@@ -79,7 +79,7 @@ def events_figure(analysis: GaitAnalysis) -> go.Figure:
     Figure
         Foot positions (body lengths, relative to the pelvis) against time (s); heel strikes
         as triangles, toe-offs as circles; every gait cycle as a shaded band labelled with
-        its foot.
+        its foot (a half cycle over the step it was made from).
     """
     fig = go.Figure()
     for walk, events in zip(analysis.walks, analysis.events, strict=True):
@@ -98,9 +98,12 @@ def events_figure(analysis: GaitAnalysis) -> go.Figure:
                     name=f"{foot} {label}", legendgroup=foot,
                     marker={"symbol": symbol, "size": 11, "color": colour}))
     for number, cycle in enumerate(analysis.cycles, start=1):
-        fig.add_vrect(x0=cycle.start_s, x1=cycle.end_s, fillcolor=FOOT_COLOURS[cycle.foot],
+        # A half cycle is shown over the step it was made from (its second half is mirrored).
+        end_s = cycle.contra_heel_strike_s if cycle.from_step else cycle.end_s
+        kind = "half cycle" if cycle.from_step else "cycle"
+        fig.add_vrect(x0=cycle.start_s, x1=end_s, fillcolor=FOOT_COLOURS[cycle.foot],
                       opacity=0.07 if number % 2 else 0.14, line_width=0,
-                      annotation_text=f"cycle {number} ({cycle.foot})",
+                      annotation_text=f"{kind} {number} ({cycle.foot})",
                       annotation_position="top left", annotation_font_size=10)
     fig.update_xaxes(title_text="time (s)")
     fig.update_yaxes(title_text="foot position along the walk (body lengths)")

@@ -256,4 +256,5 @@ def test_prediction_identifies_the_walk_chosen_in_a_stored_recording(
     assert clip.track_id == first.track_id
     assert any(h.value.startswith(f"Evidence clip #{clip.clip_id}: corridor.mp4 (person "
                                   f"{first.track_id},") for h in app.subheader)
-    assert store.identifications(demo)[-1].clip_id == clip.clip_id
+    newest = max(store.identifications(demo), key=lambda r: r.identification_id)
+    assert newest.clip_id == clip.clip_id

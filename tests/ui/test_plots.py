@@ -38,6 +38,15 @@ def test_events_figure_has_one_band_per_cycle_and_every_heel_strike(walk) -> Non
                           for f in ("left", "right"))
 
 
+def test_a_half_cycle_is_drawn_over_its_step() -> None:
+    sequence = synthetic_walk(WalkerStyle(cadence_steps_per_min=100.0), duration_s=1.5)
+    analysis = analyse_gait(sequence, "side")
+    (cycle,) = analysis.cycles
+    (band,) = [s for s in plots.events_figure(analysis).layout.shapes if s.type == "rect"]
+    assert cycle.from_step and (band.x0, band.x1) == (cycle.start_s, cycle.contra_heel_strike_s)
+    assert band.x1 <= sequence.duration_s
+
+
 def test_distribution_figure_groups_by_suspect() -> None:
     frame = pd.DataFrame({"suspect": ["a", "a", "b", "b", "b"], "x_bl": [1, 2, 3, 4, np.nan]})
     for kind in ("box", "violin"):
