@@ -286,22 +286,36 @@ def test_a_choice_that_does_not_fit_the_recording_is_refused(
 
 
 # --------------------------------------------------------------------------------------------
-# A clip shorter than one gait cycle: "insufficient gait" with a reason, never an exception
+# A clip shorter than a step: "insufficient gait" with a reason, never an exception; one step:
+# identified from the half cycle
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("n_frames", [10, 30])
-def test_clip_shorter_than_one_gait_cycle_is_insufficient_gait(
-    real_side_clip: KeypointSequence, tiny_model: tuple[GaitModel, Path], n_frames: int
+def test_clip_shorter_than_a_step_is_insufficient_gait(
+    real_side_clip: KeypointSequence, tiny_model: tuple[GaitModel, Path]
 ) -> None:
-    short = KeypointSequence(real_side_clip.xyzv[:n_frames],
-                             real_side_clip.frame_index[:n_frames], real_side_clip.fps)
+    short = KeypointSequence(real_side_clip.xyzv[:10], real_side_clip.frame_index[:10],
+                             real_side_clip.fps)
     analysis = analyse_gait(short, "side")
     assert not analysis.sufficient and analysis.cycles == ()
-    assert analysis.insufficient_reason
+    assert "less than a step" in (analysis.insufficient_reason or "")
     table = FeatureTable("side", analysis_features(analysis, "short"))
     result = identify_table(tiny_model[0], table, analysis.insufficient_reason)
     assert result.verdict == INSUFFICIENT
     assert result.suspect is None and result.ranking == []
     assert result.reason == analysis.insufficient_reason
+
+
+def test_clip_of_one_step_is_identified_at_half_weight(
+    real_side_clip: KeypointSequence, tiny_model: tuple[GaitModel, Path]
+) -> None:
+    """One second of a real walk: one step, no stride; an answer, weighed as half a cycle."""
+    short = KeypointSequence(real_side_clip.xyzv[:30], real_side_clip.frame_index[:30],
+                             real_side_clip.fps)
+    analysis = analyse_gait(short, "side")
+    assert analysis.from_steps and len(analysis.cycles) == 1
+    table = FeatureTable("side", analysis_features(analysis, "short"))
+    result = identify_table(tiny_model[0], table, analysis.insufficient_reason)
+    assert result.verdict != INSUFFICIENT and result.evidence_weight == 0.5
+    assert "steps only" in result.reason
 
 
 def test_video_shorter_than_one_gait_cycle_is_insufficient_gait(

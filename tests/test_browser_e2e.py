@@ -188,8 +188,10 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float], shared_d
                 upload("Evidence clip", [casia / f"{take}-090.avi"])
                 page.get_by_role("button", name="Store and identify").click()
                 idle()
+                # The identification may still run when the rerun's state first reads idle.
                 expect(page.get_by_role("heading", name=re.compile(
-                    rf"Evidence clip #\d+: {take}-090.avi"))).to_be_visible()
+                    rf"Evidence clip #\d+: {take}-090.avi"))).to_be_visible(timeout=LONG_MS)
+                idle()
                 verdict = page.locator(
                     '[data-testid="stAlert"] [data-testid="stMarkdownContainer"]').filter(
                     has_text=re.compile(
@@ -204,8 +206,10 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float], shared_d
             page.get_by_role("button", name="Store and identify").click()
             idle()
             walks = page.locator('[data-testid="stRadio"]').filter(has_text="Walk")
-            expect(walks.locator("label")).to_have_count(2)
-            second = walks.locator("label").nth(1)
+            options = walks.locator('[data-testid="stRadioGroup"] label')
+            expect(options).to_have_count(2, timeout=LONG_MS)
+            idle()
+            second = options.nth(1)
             second_label = second.inner_text().strip()
             second.click()
             idle()
@@ -215,7 +219,8 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float], shared_d
             person = re.match(r"person (\d+)", second_label)
             assert person, second_label
             expect(page.get_by_role("heading", name=re.compile(
-                rf"Evidence clip #\d+: corridor.mp4 \(person {person.group(1)}, "))).to_be_visible()
+                rf"Evidence clip #\d+: corridor.mp4 \(person {person.group(1)}, "))).to_be_visible(
+                timeout=LONG_MS)
             shot("5_prediction_corridor")
             video = page.locator("video").first
             video.scroll_into_view_if_needed()
