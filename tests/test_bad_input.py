@@ -33,14 +33,19 @@ import numpy as np
 import pytest
 
 from gait import cli
-from gait.identification.identify import INSUFFICIENT, identify_table, train_identifier
+from gait.identification.identify import (
+    INSUFFICIENT,
+    Identification,
+    identify_table,
+    train_identifier,
+)
 from gait.identification.model import GaitModel, ModelError
 from gait.identification.settings import ModelSettings
 from gait.media.datasets import ClipRecord, load_dataset
 from gait.media.keypoints import KeypointSequence, load_npz, save_npz
 from gait.media.landmarks import L_HIP, R_HIP
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
-from gait.walk.cycles import analyse_gait
+from gait.walk.cycles import GaitAnalysis, analyse_gait
 from gait.walk.features import FeatureTable, analysis_features, build_table
 from gait.walk.quality import tracking_warnings as quality_warnings
 from tests.helpers import write_test_video
@@ -289,16 +294,21 @@ def test_a_choice_that_does_not_fit_the_recording_is_refused(
 # A clip shorter than a step: "insufficient gait" with a reason, never an exception; one step:
 # identified from the half cycle
 # --------------------------------------------------------------------------------------------
+def _first_frames_identified(clip: KeypointSequence, model: GaitModel, n_frames: int
+                             ) -> tuple[GaitAnalysis, Identification]:
+    """The first ``n_frames`` of a real walk, analysed and identified."""
+    short = KeypointSequence(clip.xyzv[:n_frames], clip.frame_index[:n_frames], clip.fps)
+    analysis = analyse_gait(short, "side")
+    table = FeatureTable("side", analysis_features(analysis, "short"))
+    return analysis, identify_table(model, table, analysis.insufficient_reason)
+
+
 def test_clip_shorter_than_a_step_is_insufficient_gait(
     real_side_clip: KeypointSequence, tiny_model: tuple[GaitModel, Path]
 ) -> None:
-    short = KeypointSequence(real_side_clip.xyzv[:10], real_side_clip.frame_index[:10],
-                             real_side_clip.fps)
-    analysis = analyse_gait(short, "side")
+    analysis, result = _first_frames_identified(real_side_clip, tiny_model[0], 10)
     assert not analysis.sufficient and analysis.cycles == ()
     assert "less than a step" in (analysis.insufficient_reason or "")
-    table = FeatureTable("side", analysis_features(analysis, "short"))
-    result = identify_table(tiny_model[0], table, analysis.insufficient_reason)
     assert result.verdict == INSUFFICIENT
     assert result.suspect is None and result.ranking == []
     assert result.reason == analysis.insufficient_reason
@@ -308,12 +318,8 @@ def test_clip_of_one_step_is_identified_at_half_weight(
     real_side_clip: KeypointSequence, tiny_model: tuple[GaitModel, Path]
 ) -> None:
     """One second of a real walk: one step, no stride; an answer, weighed as half a cycle."""
-    short = KeypointSequence(real_side_clip.xyzv[:30], real_side_clip.frame_index[:30],
-                             real_side_clip.fps)
-    analysis = analyse_gait(short, "side")
+    analysis, result = _first_frames_identified(real_side_clip, tiny_model[0], 30)
     assert analysis.from_steps and len(analysis.cycles) == 1
-    table = FeatureTable("side", analysis_features(analysis, "short"))
-    result = identify_table(tiny_model[0], table, analysis.insufficient_reason)
     assert result.verdict != INSUFFICIENT and result.evidence_weight == 0.5
     assert "steps only" in result.reason
 
