@@ -35,7 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gait.identification.identify import identify_table, train_identifier
+from gait.identification.calibration import train_identifier
+from gait.identification.identify import identify_table
 from gait.identification.model import GaitModel
 from gait.walk.cycles import analyse_gait
 from gait.walk.features import FeatureTable, analysis_features, load_table

@@ -1,13 +1,11 @@
 """Prediction page: who, among the suspects, walks like the person in the evidence clip?"""
 
-import json
 
 import pandas as pd
 import streamlit as st
 
-from gait.case import comparisons, evidence, intake
-from gait.identification.identify import INSUFFICIENT, MATCH
-from ui import common, plots, walks
+from gait.case import evidence, intake
+from ui import common, identification_view, walks
 
 st.title("Prediction")
 case = common.case_picker()
@@ -87,60 +85,7 @@ if clip_id is not None:
 
 outcome = st.session_state.get("identification")
 if outcome is not None and outcome.record.case_id == case.case_id:
-    result = outcome.identification
-    record = outcome.record
-    clip = store.clip(record.clip_id)
-    st.divider()
-    walk = f" ({clip.walk_label})" if clip.walk_label else ""
-    st.subheader(f"Evidence clip #{clip.clip_id}: {clip.original_name}{walk}")
-    if result.verdict == MATCH:
-        probability = ("" if result.calibrated_probability is None
-                       else f" (calibrated probability {result.calibrated_probability:.0%})")
-        st.success(f"Match: **{result.suspect}**{probability}", icon=":material/how_to_reg:")
-    elif result.verdict == INSUFFICIENT:
-        st.warning(f"Insufficient gait to decide: {result.reason}", icon=":material/help:")
-    else:
-        st.error("None of these suspects walks like the person in the evidence.",
-                 icon=":material/person_off:")
-    st.caption(result.reason)
-    if result.ranking:
-        rank_col, photo_col = st.columns([3, 1])
-        with rank_col:
-            st.plotly_chart(plots.ranking_figure(result.ranking), key="ranking")
-        with photo_col:
-            named = result.suspect or result.ranking[0][0]
-            suspect = store.suspect_by_name(case.case_id, named)
-            image = store.photo(suspect) if suspect else None
-            if image:
-                st.image(image, caption=named, width=180)
-            st.metric("Top suspect" if result.suspect is None else "Named suspect", named)
-            st.metric("Gait cycles in the evidence", len(result.cycle_votes))
-        st.dataframe(pd.DataFrame(
-            [{"rank": i + 1, "suspect": name, "fused score": score}
-             for i, (name, score) in enumerate(result.ranking)]), hide_index=True,
-            column_config={"fused score": st.column_config.ProgressColumn(
-                min_value=0.0, max_value=1.0, format="%.3f")})
-        st.plotly_chart(plots.votes_figure(result.cycle_votes), key="votes")
-    comparison = outcome.comparison
-    if comparison is not None and not comparison.empty:
-        st.subheader(f"Evidence against {outcome.compared_suspect}: parameter by parameter")
-        st.caption("Standardised difference: (evidence median − suspect's median) / the "
-                   "suspect's spread over their enrolment cycles.")
-        shown = comparison[[comparisons.COL_PARAMETER, comparisons.COL_UNIT,
-                            comparisons.COL_EVIDENCE_MEDIAN, comparisons.COL_SUSPECT_MEDIAN,
-                            comparisons.COL_STD_DIFF]]
-        agree_col, differ_col = st.columns(2)
-        agree_col.markdown("**Agree most**")
-        agree_col.dataframe(shown.head(10), hide_index=True)
-        differ_col.markdown("**Differ most**")
-        differ_col.dataframe(shown.dropna(subset=[comparisons.COL_STD_DIFF]).tail(10).iloc[::-1],
-                             hide_index=True)
-        st.plotly_chart(plots.comparison_figure(comparison), key="comparison")
-    common.show_video(store.overlay_path(clip))
-    st.download_button("Download this identification (JSON)",
-                       json.dumps(record.result, indent=2, default=str).encode(),
-                       f"identification_{record.identification_id}.json", "application/json",
-                       icon=":material/download:")
+    identification_view.show_outcome(store, outcome)
 
 history = store.identifications(case.case_id)
 if history:
@@ -148,5 +93,6 @@ if history:
         st.dataframe(pd.DataFrame([{
             "id": r.identification_id, "when": r.created_at, "evidence clip": r.clip_id,
             "model": r.model_id, "verdict": r.verdict, "suspect": r.suspect or "",
-            "calibrated probability": r.calibrated_probability, "by": r.added_by,
+            "top log10 LR": r.result.get("open_set_score")
+            if r.result.get("likelihood") else None, "by": r.added_by,
         } for r in reversed(history)]), hide_index=True)

@@ -4,32 +4,32 @@ import pandas as pd
 import streamlit as st
 
 from gait.case import training
-from gait.identification.identify import DEFAULT_TARGET_FPIR
+from gait.identification.calibration import DEFAULT_NAME_AT_LR
 from gait.identification.settings import ModelSettings
-from ui import common, plots
+from ui import common, plots, validation
 
-FALSE_MATCH_RATES = [0.01, 0.02, 0.05, 0.1, 0.2]
+NAMING_LRS = [10.0, 100.0, 1000.0, 10000.0]
 
 st.title("Training")
 case = common.case_picker()
 store = common.store()
 
 st.write("Trains a neural network on the gait parameters of every enrolled clip of one camera "
-         "view (keypoints are never extracted again), calibrates its open-set threshold on "
-         "held-out suspects, and measures it with a 6-fold evaluation (each fold holds out one "
-         "clip of every suspect).")
+         "view (keypoints are never extracted again), calibrates its likelihood ratios on "
+         "held-out clips and suspects, and measures it with a 6-fold evaluation (each fold "
+         "holds out one clip of every suspect).")
 left, right = st.columns(2)
 view = left.radio("Camera view", ["side", "front"], horizontal=True)
 with_visibility = right.toggle(
     "Also use visibility scores as features", value=False,
     help="Adds each parameter's landmark visibility to its value. Off by default: visibility "
          "describes the recording more than the walker and costs accuracy across sessions.")
-target_fpir = st.select_slider(
-    "Accepted false-match rate", options=FALSE_MATCH_RATES, value=DEFAULT_TARGET_FPIR,
-    format_func=lambda rate: f"{rate:.0%}",
-    help="The share of people who are NOT suspects that the model may still name as one, "
-         "measured on held-out suspects of this case when the open-set threshold is set. "
-         "Lower: fewer wrong names, more true suspects missed.")
+name_at_lr = st.select_slider(
+    "LR that names a suspect", options=NAMING_LRS, value=DEFAULT_NAME_AT_LR,
+    format_func=lambda lr: f"{lr:,.0f}",
+    help="The top-ranked suspect is named only when the likelihood ratio of 'this suspect is "
+         "the person' against 'someone else is' reaches this value; every LR is reported "
+         "either way. Higher: fewer wrong names, more true suspects left unnamed.")
 clips = store.clips(case.case_id, view=view, role="enrolment")
 n_suspects = len({c.suspect_id for c in clips})
 st.caption(f"{len(clips)} enrolled {view} clips of {n_suspects} suspects.")
@@ -59,14 +59,15 @@ if st.button("Train and evaluate", type="primary", icon=":material/model_trainin
             chart.plotly_chart(plots.training_figure(history), key=f"live-{epoch}")
 
     def on_progress(what: str, done: int, total: int) -> None:
-        label = {"calibration": "Open-set calibration", "evaluation": "6-fold evaluation"}
+        label = {"calibration": "Likelihood-ratio calibration",
+                 "evaluation": "6-fold evaluation"}
         stage.progress(done / total if total else 1.0,
                        text=f"{label.get(what, what)}: fold {done} of {total}")
 
     with common.guard("Training"):
         record = training.train_case_model(store, case.case_id, view, with_visibility,
                                            on_epoch=on_epoch, progress=on_progress,
-                                           actor=common.actor(), target_fpir=target_fpir)
+                                           actor=common.actor(), name_at_lr=name_at_lr)
         epoch_bar.progress(1.0, text=f"Training done: model #{record.model_id}")
         chart.plotly_chart(plots.training_figure(history), key="live-final")
         st.session_state["trained_model_id"] = record.model_id
@@ -81,12 +82,11 @@ st.subheader("Models")
 st.dataframe(pd.DataFrame([{
     "model": m.model_id, "view": m.view, "visibility features": m.with_visibility,
     "suspects": len(m.suspects), "6-fold clip rank-1": m.metrics.get("clip_rank1"),
-    "open-set threshold": m.metrics.get("open_set_threshold"),
-    "false-match rate": (m.metrics.get("open_set") or {}).get("target_fpir"),
+    "Cllr": ((m.metrics.get("likelihood") or {}).get("validation") or {}).get("cllr"),
+    "names at LR": (m.metrics.get("likelihood") or {}).get("name_at_lr"),
     "trained": m.created_at,
 } for m in reversed(models)]), hide_index=True,
-    column_config={"6-fold clip rank-1": st.column_config.NumberColumn(format="percent"),
-                   "false-match rate": st.column_config.NumberColumn(format="percent")})
+    column_config={"6-fold clip rank-1": st.column_config.NumberColumn(format="percent")})
 
 ids = [m.model_id for m in models]
 default = st.session_state.get("trained_model_id", ids[-1])
@@ -97,20 +97,18 @@ metrics = record.metrics
 cols = st.columns(4)
 rank1 = metrics.get("clip_rank1")
 cols[0].metric("6-fold clip rank-1", "n/a" if rank1 is None else f"{rank1:.1%}")
-threshold = metrics.get("open_set_threshold")
-calibration = metrics.get("open_set") or {}
-cols[1].metric("Open-set threshold", "n/a" if threshold is None else f"{threshold:.3f}",
-               help=metrics.get("open_set_note") or (
-                   "The top suspect is named only when the evidence's open-set score "
-                   f"({calibration.get('score', 'score').replace('_', ' ')}) reaches this "
-                   f"value; set for {calibration.get('target_fpir', 0):.0%} false matches on "
-                   "held-out suspects."))
+likelihood = metrics.get("likelihood")
+cols[1].metric("Names a suspect at", "n/a" if not likelihood
+               else f"LR {likelihood['name_at_lr']:,.0f}",
+               help=metrics.get("open_set_note") or "The top-ranked suspect is named when its "
+               "likelihood ratio reaches this value.")
 cols[2].metric("Training cycles", metrics.get("n_cycles", "n/a"))
 seconds = metrics.get(training.METRIC_TRAINING_S)
 cols[3].metric("Training time", "n/a" if seconds is None else f"{seconds:.0f} s")
 for note in (metrics.get(training.METRIC_EVAL_SKIPPED), metrics.get("evaluation_note")):
     if note:
         st.caption(note)
+validation.show_validation(likelihood, key=str(record.model_id))
 if metrics.get("history"):
     st.plotly_chart(plots.training_figure(metrics["history"]), key="history")
 per_suspect = metrics.get(training.METRIC_PER_SUSPECT) or {}

@@ -33,11 +33,11 @@ import numpy as np
 import pytest
 
 from gait import cli
+from gait.identification.calibration import train_identifier
 from gait.identification.identify import (
     INSUFFICIENT,
     Identification,
     identify_table,
-    train_identifier,
 )
 from gait.identification.model import GaitModel, ModelError
 from gait.identification.settings import ModelSettings

@@ -24,7 +24,7 @@ TRAJECTORY_LANDMARKS = ("left_hip", "left_knee", "left_ankle", "left_heel",
                         "right_hip", "right_knee", "right_ankle", "right_heel")
 
 
-def _layout(fig: go.Figure, title: str, height_px: int = 380) -> go.Figure:
+def styled(fig: go.Figure, title: str, height_px: int = 380) -> go.Figure:
     fig.update_layout(title=title, height=height_px, margin={"l": 50, "r": 20, "t": 50, "b": 40},
                       legend={"orientation": "h", "y": -0.2})
     return fig
@@ -64,7 +64,7 @@ def trajectories_figure(sequence: KeypointSequence,
     fig.update_yaxes(title_text="x (frame widths)", row=1, col=1)
     fig.update_yaxes(title_text="y (frame heights)", autorange="reversed", row=2, col=1)
     fig.update_xaxes(title_text="time (s)", row=2, col=1)
-    return _layout(fig, "Landmark trajectories", 480)
+    return styled(fig, "Landmark trajectories", 480)
 
 
 def events_figure(analysis: GaitAnalysis) -> go.Figure:
@@ -110,7 +110,7 @@ def events_figure(analysis: GaitAnalysis) -> go.Figure:
     title = "Gait events and cycles"
     if not analysis.sufficient:
         title += f": {analysis.insufficient_reason}"
-    return _layout(fig, title, 420)
+    return styled(fig, title, 420)
 
 
 def cycle_values_figure(frame: pd.DataFrame, name: str, unit: str) -> go.Figure:
@@ -128,7 +128,7 @@ def cycle_values_figure(frame: pd.DataFrame, name: str, unit: str) -> go.Figure:
         marker_color=[FOOT_COLOURS.get(f, "grey") for f in frame.get("foot", [])],
         hovertemplate="%{x}: %{y:.3g}"))
     fig.update_yaxes(title_text=unit)
-    return _layout(fig, f"{name} per cycle (blue: left foot, red: right foot)", 320)
+    return styled(fig, f"{name} per cycle (blue: left foot, red: right foot)", 320)
 
 
 def distribution_figure(frame: pd.DataFrame, name: str, unit: str, group: str = "suspect",
@@ -164,7 +164,7 @@ def distribution_figure(frame: pd.DataFrame, name: str, unit: str, group: str = 
     fig.update_yaxes(title_text=unit)
     fig.update_xaxes(type="category")
     fig.update_layout(showlegend=False)
-    return _layout(fig, f"{name} by {group}", 420)
+    return styled(fig, f"{name} by {group}", 420)
 
 
 def profile_figure(z_scores: pd.Series, title: str) -> go.Figure:
@@ -182,7 +182,7 @@ def profile_figure(z_scores: pd.Series, title: str) -> go.Figure:
                            hovertemplate="%{y}: %{x:.2f} SD"))
     fig.update_xaxes(title_text="standard deviations from the case median")
     fig.update_yaxes(type="category")
-    return _layout(fig, title, max(300, 14 * len(z) + 80))
+    return styled(fig, title, max(300, 14 * len(z) + 80))
 
 
 def training_figure(history: Mapping[str, Sequence[float]]) -> go.Figure:
@@ -203,7 +203,7 @@ def training_figure(history: Mapping[str, Sequence[float]]) -> go.Figure:
                                          mode="lines", name=key, line={"dash": dash}),
                               row=1, col=col)
         fig.update_xaxes(title_text="epoch", row=1, col=col)
-    return _layout(fig, "Training curves", 340)
+    return styled(fig, "Training curves", 340)
 
 
 def confusion_figure(labels: Sequence[str], counts: Any) -> go.Figure:
@@ -223,7 +223,7 @@ def confusion_figure(labels: Sequence[str], counts: Any) -> go.Figure:
     fig.update_xaxes(title_text="named suspect", type="category")
     fig.update_yaxes(title_text="true suspect", autorange="reversed", type="category")
     size = max(360, 22 * len(labels) + 160)
-    return _layout(fig, "Confusion matrix (6-fold, clips)", size)
+    return styled(fig, "Confusion matrix (6-fold, clips)", size)
 
 
 def ranking_figure(ranking: Sequence[tuple[str, float]], top_n: int = 10) -> go.Figure:
@@ -240,7 +240,7 @@ def ranking_figure(ranking: Sequence[tuple[str, float]], top_n: int = 10) -> go.
                            hovertemplate="%{y}: %{x:.3f}"))
     fig.update_xaxes(title_text="fused score", range=[0, 1])
     fig.update_yaxes(type="category")
-    return _layout(fig, "Ranking of the suspects", max(260, 28 * len(shown) + 90))
+    return styled(fig, "Ranking of the suspects", max(260, 28 * len(shown) + 90))
 
 
 def votes_figure(votes: Sequence[str]) -> go.Figure:
@@ -255,7 +255,7 @@ def votes_figure(votes: Sequence[str]) -> go.Figure:
     fig = go.Figure(go.Bar(x=[n for n, _ in counts], y=[c for _, c in counts]))
     fig.update_yaxes(title_text="cycles", dtick=1)
     fig.update_xaxes(type="category")
-    return _layout(fig, f"Per-cycle votes ({len(votes)} cycles)", 300)
+    return styled(fig, f"Per-cycle votes ({len(votes)} cycles)", 300)
 
 
 def comparison_figure(comparison: pd.DataFrame, value: str = "standardised_difference",
@@ -276,4 +276,4 @@ def comparison_figure(comparison: pd.DataFrame, value: str = "standardised_diffe
                            hovertemplate="%{y}: %{x:.2f} SD"))
     fig.update_xaxes(title_text="evidence − suspect (suspect's standard deviations)")
     fig.update_yaxes(type="category")
-    return _layout(fig, "Parameters that differ most", max(280, 26 * len(rows) + 90))
+    return styled(fig, "Parameters that differ most", max(280, 26 * len(rows) + 90))

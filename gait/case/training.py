@@ -104,7 +104,7 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
                      on_epoch: Callable[[int, Mapping[str, float]], None] | None = None,
                      progress: TrainingProgress | None = None, actor: str = "",
                      evaluate: bool = True, *, settings: ModelSettings | None = None,
-                     target_fpir: float | None = None) -> ModelRecord:
+                     name_at_lr: float | None = None) -> ModelRecord:
     """Train, evaluate and store a model for one view of a case.
 
     Parameters
@@ -118,16 +118,16 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
         ``on_epoch(epoch, logs)`` after every epoch of the case's network, in both training
         stages (see :func:`gait.identification.model.train_network`), for live curves.
     progress : callable, optional
-        ``progress(stage, done, total)`` with stage ``"calibration"`` (open-set calibration
-        folds) or ``"evaluation"`` (evaluation folds).
+        ``progress(stage, done, total)`` with stage ``"calibration"`` (likelihood-ratio
+        calibration folds) or ``"evaluation"`` (evaluation folds).
     actor : str
     evaluate : bool
         Run the leave-one-clip-per-suspect-out evaluation (up to 6 folds).
     settings : ModelSettings, optional
         Network settings (``with_visibility`` overrides its field).
-    target_fpir : float, optional
-        Open-set calibration: the accepted share of people who are not suspects that would be
-        named as one, in (0, 1); default :data:`gait.identification.identify.DEFAULT_TARGET_FPIR`.
+    name_at_lr : float, optional
+        The naming rule: the LR (>= 1) at or above which the top-ranked suspect is named;
+        default :data:`gait.identification.calibration.DEFAULT_NAME_AT_LR`.
 
     Returns
     -------
@@ -135,24 +135,26 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
         ``metrics`` holds: ``clip_rank1``, ``clip_rank5``, ``per_suspect_accuracy`` (suspect ->
         share of clips named right), ``confusion_matrix`` (``labels``; ``counts`` with rows =
         true suspect, columns = named suspect), ``evaluation_skipped_reason`` (None when it
-        ran), ``open_set_threshold`` (None with fewer than 4 suspects), ``open_set``,
+        ran), ``open_set_threshold`` (log10 of the naming LR; None with fewer than 4
+        suspects), ``likelihood`` (the model's likelihood calibration and its validation,
+        :class:`gait.identification.likelihood.LikelihoodCalibration`),
         ``n_cycles``, ``n_clips``, ``cycles_per_suspect``, ``clips_per_suspect``,
         ``training_s``, ``evaluation_s``, ``history`` (per-epoch curves) and ``settings``.
 
     Raises
     ------
     StoreError
-        If fewer than two suspects have usable clips in that view, or ``target_fpir`` is not
-        a rate.
+        If fewer than two suspects have usable clips in that view, or ``name_at_lr`` is below
+        1.
     """
-    from gait.identification.identify import DEFAULT_TARGET_FPIR, train_identifier
+    from gait.identification.calibration import DEFAULT_NAME_AT_LR, train_identifier
     from gait.identification.model import ModelError
     from gait.identification.settings import ModelSettings
 
-    target_fpir = DEFAULT_TARGET_FPIR if target_fpir is None else float(target_fpir)
-    if not 0 < target_fpir < 1:
-        raise StoreError(f"the accepted false-match rate must be between 0 and 1, not "
-                         f"{target_fpir}")
+    name_at_lr = DEFAULT_NAME_AT_LR if name_at_lr is None else float(name_at_lr)
+    if not 1 <= name_at_lr < float("inf"):
+        raise StoreError(f"the likelihood ratio that names a suspect must be at least 1, not "
+                         f"{name_at_lr}")
     table = case_table(store, case_id, view)
     if len(table.subjects) < 2:
         raise StoreError(
@@ -163,12 +165,12 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
     started = time.perf_counter()
     try:
         model = train_identifier(
-            table, settings, target_fpir, on_epoch=on_epoch,
+            table, settings, name_at_lr, on_epoch=on_epoch,
             progress=None if progress is None else (lambda d, t: progress("calibration", d, t)))
     except ModelError as exc:
         raise StoreError(one_line(exc)) from exc
     training_s = time.perf_counter() - started
-    calibration = model.metadata.get("open_set")
+    likelihood = model.metadata.get("likelihood")
     frame = table.frame
     metrics: dict[str, Any] = {
         METRIC_N_CYCLES: len(frame),
@@ -178,11 +180,12 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
         "clips_per_suspect": {str(k): int(v) for k, v in
                               frame.groupby("subject")["clip_id"].nunique().items()},
         METRIC_TRAINING_S: round(training_s, 3),
-        METRIC_THRESHOLD: None if not calibration else float(calibration["threshold"]),
-        "open_set": calibration,
-        "open_set_note": None if calibration else (
-            "no open-set calibration (it needs at least 4 suspects): the top suspect is "
-            "always named"),
+        METRIC_THRESHOLD: (None if not likelihood else
+                           float(np.log10(likelihood["name_at_lr"]))),
+        "likelihood": likelihood,
+        "open_set_note": None if likelihood else (
+            "no likelihood-ratio calibration (it needs at least 4 suspects): the top suspect "
+            "is always named"),
         "history": model.metadata.get("history", {}),
         "epochs": model.metadata.get("epochs"),
         "settings": settings.to_dict(),

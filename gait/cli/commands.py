@@ -118,14 +118,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-_DEFAULT_TARGET_FPIR_TEXT = "0.05"
+def _name_at_lr(args: argparse.Namespace) -> float:
+    """``--name-at-lr``, or the engine's default."""
+    from gait.identification.calibration import DEFAULT_NAME_AT_LR
 
-
-def _target_fpir(args: argparse.Namespace) -> float:
-    """``--target-fpir``, or the engine's default."""
-    from gait.identification.identify import DEFAULT_TARGET_FPIR
-
-    return DEFAULT_TARGET_FPIR if args.target_fpir is None else float(args.target_fpir)
+    return DEFAULT_NAME_AT_LR if args.name_at_lr is None else float(args.name_at_lr)
 
 
 def model_settings(args: argparse.Namespace) -> Any:
@@ -137,29 +134,31 @@ def model_settings(args: argparse.Namespace) -> Any:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """`train`: train and calibrate a per-view model, save it."""
-    from gait.identification.identify import train_identifier
+    from gait.identification.calibration import train_identifier
     from gait.walk.features import load_table
 
     table = load_table(args.data, args.view)
     if table.frame.empty:
         raise UserError(f"{args.data}: no {args.view}-view clip with a gait cycle")
     started = time.perf_counter()
-    model = train_identifier(table, model_settings(args), target_fpir=_target_fpir(args))
+    model = train_identifier(table, model_settings(args), name_at_lr=_name_at_lr(args))
     keras_path, json_path = model.save(args.out)
-    calibration = model.metadata.get("open_set")
+    likelihood = model.metadata.get("likelihood")
     print(f"trained {args.view}-view model on {len(model.suspects)} suspects, "
           f"{len(table.frame)} cycles, in {time.perf_counter() - started:.1f} s: "
           f"{keras_path} + {json_path}")
-    if calibration:
-        print(f"open-set threshold {calibration['threshold']:.3f} "
-              f"(target FPIR {calibration['target_fpir']:.0%}, calibration FPIR "
-              f"{calibration['measured_fpir']:.0%}, FNIR {calibration['measured_fnir']:.0%})")
+    if likelihood:
+        v = likelihood["validation"]
+        print(f"likelihood ratios calibrated on {v['n_genuine']} + {v['n_impostor']} "
+              f"comparisons: Cllr {v['cllr']:.3f} (cross-validated); a suspect is named at "
+              f"LR >= {likelihood['name_at_lr']:g} (calibration clips: FPIR {v['fpir']:.0%}, "
+              f"FNIR {v['fnir']:.0%})")
     return 0
 
 
 def cmd_identify(args: argparse.Namespace) -> int:
     """`identify`: rank the suspects for one clip and give the verdict."""
-    from gait.identification.identify import identify_table
+    from gait.identification.identify import identify_table, lr_text
     from gait.walk.cycles import analyse_gait
     from gait.walk.features import FeatureTable, analysis_features
 
@@ -185,8 +184,14 @@ def cmd_identify(args: argparse.Namespace) -> int:
     if result.calibrated_probability is not None:
         print(f"calibrated probability that {result.ranking[0][0]} is the person: "
               f"{result.calibrated_probability:.2f}")
+    likelihood = result.likelihood()
+    if likelihood is not None:
+        print(f"Hp: {likelihood['propositions']['Hp']}")
+        print(f"Hd: {likelihood['propositions']['Hd']}")
     for rank, (suspect, score) in enumerate(result.ranking[: args.top], start=1):
-        print(f"{rank:>3}. {suspect:<20} {score:.3f}")
+        llr = result.log10_lr_of(suspect)
+        print(f"{rank:>3}. {suspect:<20} {score:.3f}"
+              + ("" if llr is None else f"  {lr_text(llr)}"))
     return 0
 
 
@@ -200,7 +205,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise UserError(f"{args.enrol}: no {args.view}-view clip with a gait cycle")
     if args.probe:
         report = evaluate_probe(enrol, load_table(args.probe, args.view), model_settings(args),
-                                target_fpir=_target_fpir(args))
+                                name_at_lr=_name_at_lr(args))
     else:
         report = evaluate_folds(enrol, model_settings(args),
                                 progress=progress_printer("folds") if not args.quiet else None)
@@ -212,9 +217,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if "open_set" in report:
             o = report["open_set"]
             print(f"open set, {o['n_impostor_clips']} impostor clips: FPIR {o['fpir']:.1%}, "
-                  f"FNIR {o['fnir']:.1%} at the calibrated threshold {o['threshold']:.3f} "
-                  f"(target FPIR {o['target_fpir']:.0%}); EER {o['eer']:.1%}; FNIR "
+                  f"FNIR {o['fnir']:.1%} at the naming threshold {o['threshold']:.3f} "
+                  f"({o['score']}); EER {o['eer']:.1%}; FNIR "
                   f"{o['fnir_at_fpir_10pct']:.1%} at FPIR <= 10% on these impostors")
+        lr = report.get("lr") or {}
+        if "cllr" in lr:
+            print(f"likelihood ratios, {lr['n_genuine']} + {lr['n_impostor']} comparisons: "
+                  f"Cllr {lr['cllr']:.3f} (min {lr['cllr_min']:.3f}), misleading for Hp "
+                  f"{lr['misleading_hp']:.1%}, for Hd {lr['misleading_hd']:.1%}")
     return 0
 
 

@@ -44,22 +44,20 @@ EPILOG = """examples:
 """
 
 
-# gait.identification.identify.DEFAULT_TARGET_FPIR; a test keeps them equal.
-_DEFAULT_TARGET_FPIR_TEXT = "0.05"
+# gait.identification.calibration.DEFAULT_NAME_AT_LR; a test keeps them equal.
+_DEFAULT_NAME_AT_LR_TEXT = "100"
 
 
-def _rate(text: str) -> float:
-    """An argparse type: a rate strictly between 0 and 1."""
+def _likelihood_ratio(text: str) -> float:
+    """An argparse type: a likelihood ratio of at least 1."""
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a rate between 0 and 1")
+    if not 1 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a likelihood ratio of at least 1")
     return value
 
-
-# gait.identification.identify.DEFAULT_TARGET_FPIR; a test keeps them equal.
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m gait``."""
@@ -118,19 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(visibility=False)
         p.add_argument("--seed", type=int, default=42)
 
-    def target_fpir_option(p: argparse.ArgumentParser) -> None:
-        # Default None, resolved by _target_fpir: importing gait.identification.identify here
-        # would add about a second to every command, --help included.
-        p.add_argument("--target-fpir", type=_rate, default=None,
-                       help="open-set calibration: wanted share of people who are not suspects "
-                            f"named as one (default {_DEFAULT_TARGET_FPIR_TEXT})")
+    def name_at_lr_option(p: argparse.ArgumentParser) -> None:
+        # Default None, resolved by _name_at_lr: importing gait.identification here would add
+        # about a second to every command, --help included.
+        p.add_argument("--name-at-lr", type=_likelihood_ratio, default=None,
+                       help="the likelihood ratio at or above which the top-ranked suspect is "
+                            f"named (default {_DEFAULT_NAME_AT_LR_TEXT})")
 
     p = add("train", "Train a per-view identification model on a keypoint data set.",
             "python -m gait train --data ../shared/data/keypoints/enrol --view side "
             "--out models/side")
     p.add_argument("--data", required=True, help="keypoint data set folder")
     p.add_argument("--out", required=True, help="model path (writes OUT.keras and OUT.json)")
-    target_fpir_option(p)
+    name_at_lr_option(p)
     model_options(p)
     p.set_defaults(func=commands.cmd_train)
 
@@ -149,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--probe")
     p.add_argument("--json", default="-", help="report file (default: stdout)")
     p.add_argument("--quiet", action="store_true")
-    target_fpir_option(p)
+    name_at_lr_option(p)
     model_options(p)
     p.set_defaults(func=commands.cmd_evaluate)
 

@@ -9,6 +9,11 @@
 Clips without a gait cycle count as wrong and are listed in ``failed_clips``; ``clips`` gives
 every clip's outcome (top suspect, rank of the true one, open-set score and, for a calibrated
 model, whether the top suspect is named).
+
+Likelihood-ratio figures (``lr``, :func:`gait.identification.likelihood.lr_metrics`) count
+every comparison of a clip with a suspect: Hp is true where the clip's person is that suspect.
+The probe protocol uses the LRs of the model's stored calibration; the 6-fold protocol, whose
+fold networks have none, cross-validates a calibrator over the folds.
 Open-set figures follow ISO/IEC 19795-1: FPIR is the share of impostor clips that name a
 suspect, FNIR the share of genuine clips that do not name the right suspect, DIR = 1 - FNIR,
 and EER the rate where FPIR equals FNIR as the threshold varies. ``fnir_at_fpir_10pct`` is
@@ -27,17 +32,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gait.identification.calibration import (
+    DEFAULT_NAME_AT_LR,
+    concatenate,
+    model_comparisons,
+    train_identifier,
+)
 from gait.identification.identify import (
-    DEFAULT_TARGET_FPIR,
+    COSINE,
+    MATCH,
     clip_outputs,
+    decide,
     decision_score,
     fuse,
+    likelihood_of,
     open_set_calibration,
     open_set_score,
-    threshold_for_fpir,
-    train_identifier,
     verification_score,
 )
+from gait.identification.likelihood import cross_validated_log10_lrs, lr_metrics
 from gait.identification.model import GaitModel
 from gait.identification.settings import ModelSettings
 from gait.identification.training import train_network
@@ -45,6 +58,29 @@ from gait.walk.features import FeatureTable
 
 N_FOLDS = 6
 DET_FPIR = 0.1
+
+
+def threshold_for_fpir(impostor_scores: np.ndarray, target_fpir: float) -> float:
+    """Smallest threshold at which at most ``target_fpir`` of the impostor scores reach it.
+
+    Parameters
+    ----------
+    impostor_scores : ndarray, shape (n,)
+    target_fpir : float
+        Wanted share in [0, 1] of impostor scores at or above the threshold.
+
+    Returns
+    -------
+    float
+        0.0 without impostor scores.
+    """
+    if impostor_scores.size == 0:
+        return 0.0
+    ordered = np.sort(impostor_scores)[::-1]
+    allowed = int(np.floor(target_fpir * ordered.size))
+    if allowed >= ordered.size:
+        return float(ordered[-1])
+    return float(np.nextafter(ordered[allowed], np.inf))
 
 
 def _rank_of(scores: np.ndarray, suspects: list[str], truth: str) -> int | None:
@@ -56,10 +92,13 @@ def _rank_of(scores: np.ndarray, suspects: list[str], truth: str) -> int | None:
 
 
 def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
-    """One row per clip of ``table`` (failed clips included) with rank, top suspect, score."""
+    """One row per clip of ``table`` (failed clips included) with rank, top suspect, the score
+    the verdict rests on, whether a suspect is named and, for a model with likelihood ratios,
+    every suspect's log10 LR."""
     outputs = clip_outputs(model, table) if len(table.frame) else {}
-    scores = {c: fuse(p) for c, (p, _) in outputs.items()}
+    weights = table.frame.groupby("clip_id")["cycle_weight"].mean() if len(table.frame) else {}
     calibration = open_set_calibration(model)
+    with_lr = likelihood_of(model) is not None
 
     def score_of(cycle_probabilities: np.ndarray, similarity: np.ndarray | None) -> float:
         if calibration is not None:
@@ -70,8 +109,11 @@ def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
 
     rows = []
     for clip in table.clips.itertuples(index=False):
-        s = scores.get(clip.clip_id)
-        rank = None if s is None else _rank_of(s, model.suspects, clip.subject)
+        output = outputs.get(clip.clip_id)
+        s = None if output is None else fuse(output[0])
+        decision = (None if output is None or not with_lr else
+                    decide(model, output[0], None, output[1],
+                           weight=float(weights[clip.clip_id])))
         rows.append({
             "clip_id": clip.clip_id,
             "subject": clip.subject,
@@ -79,11 +121,29 @@ def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
             "enrolled": clip.subject in model.suspects,
             "top": None if s is None else model.suspects[int(np.argmax(s))],
             "top_score": np.nan if s is None else float(np.max(s)),
-            "open_set_score": np.nan if s is None else score_of(*outputs[clip.clip_id]),
-            "rank": rank,
+            "open_set_score": (np.nan if output is None else decision.open_set_score
+                               if decision is not None else score_of(*output)),
+            "named": (decision.verdict == MATCH if decision is not None
+                      else False if with_lr else None),
+            "log10_lrs": None if decision is None else dict(decision.log10_lrs),
+            "rank": None if s is None else _rank_of(s, model.suspects, clip.subject),
             "n_cycles": clip.n_cycles,
         })
     return pd.DataFrame(rows)
+
+
+def probe_lr_figures(results: pd.DataFrame) -> dict[str, Any]:
+    """:func:`gait.identification.likelihood.lr_metrics` of every comparison of a probe clip
+    with a suspect (Hp true where the clip's person is that suspect); clips without a cycle
+    make no comparison."""
+    llrs, hp = [], []
+    for r in results.itertuples(index=False):
+        if r.log10_lrs:
+            llrs += list(r.log10_lrs.values())
+            hp += [int(s == r.subject) for s in r.log10_lrs]
+    if not hp or min(hp) == max(hp):
+        return {"note": "LR figures need comparisons under both propositions"}
+    return lr_metrics(np.array(llrs), np.array(hp))
 
 
 def _cycle_correct(model: GaitModel, table: FeatureTable) -> tuple[int, int]:
@@ -174,6 +234,7 @@ def _clip_records(results: pd.DataFrame) -> list[dict[str, Any]]:
             "top": None if pd.isna(r.top) else str(r.top),
             "rank": None if pd.isna(r.rank) else int(r.rank),
             "open_set_score": None if pd.isna(r.open_set_score) else float(r.open_set_score),
+            **({} if r.named is None else {"named": bool(r.named)}),
         })
     return records
 
@@ -199,7 +260,7 @@ def evaluate_folds(
         for _, group in clips.groupby("subject")
         for i, clip_id in enumerate(group["clip_id"])
     }
-    all_results, correct, total = [], 0, 0
+    all_results, comparisons, correct, total = [], [], 0, 0
     for fold in range(N_FOLDS):
         test_ids = {c for c, f in fold_of.items() if f == fold}
         if not test_ids:
@@ -209,6 +270,7 @@ def evaluate_folds(
         test = replace(table.select(is_test),
                        clips=table.clips[table.clips["clip_id"].isin(test_ids)])
         all_results.append(_clip_results(model, test))
+        comparisons.append(model_comparisons(model, test, fold))
         c, t = _cycle_correct(model, test)
         correct, total = correct + c, total + t
         if progress is not None:
@@ -220,8 +282,21 @@ def evaluate_folds(
         "features": "values+visibility" if settings.with_visibility else "values",
         "n_subjects": len(table.clips["subject"].unique()),
         **_summary(results, correct, total),
+        "lr": _fold_lr_figures(concatenate(comparisons)),
         "seconds": time.perf_counter() - started,
     }
+
+
+def _fold_lr_figures(comparisons: Any) -> dict[str, Any]:
+    """LR figures of the 6-fold protocol: the fold networks carry no likelihood calibration,
+    so every fold's comparisons are turned into LRs by a calibrator fitted on the other
+    folds' comparisons (no clip is scored by a calibrator that saw it)."""
+    if comparisons.hp.size == 0 or comparisons.hp.min() == comparisons.hp.max():
+        return {"note": "LR figures need comparisons under both propositions"}
+    llrs = cross_validated_log10_lrs(comparisons.scores, comparisons.hp, comparisons.fold,
+                                     COSINE)
+    return {**lr_metrics(llrs, comparisons.hp),
+            "calibration": "cross-validated over the 6 folds"}
 
 
 def evaluate_probe(
@@ -229,13 +304,13 @@ def evaluate_probe(
     probe: FeatureTable,
     settings: ModelSettings | None = None,
     model: GaitModel | None = None,
-    target_fpir: float = DEFAULT_TARGET_FPIR,
+    name_at_lr: float = DEFAULT_NAME_AT_LR,
 ) -> dict[str, Any]:
-    """Enrol on ``enrol`` (or use ``model``, else train one calibrated for ``target_fpir``),
-    identify every clip of ``probe``."""
+    """Enrol on ``enrol`` (or use ``model``, else train one with likelihood ratios and the
+    naming rule ``name_at_lr``), identify every clip of ``probe``."""
     started = time.perf_counter()
     settings = settings or ModelSettings.for_view(enrol.view)
-    model = model or train_identifier(enrol, settings, target_fpir)
+    model = model or train_identifier(enrol, settings, name_at_lr)
     results = _with_reasons(_clip_results(model, probe), probe)
     c, t = _cycle_correct(model, probe)
     report: dict[str, Any] = {
@@ -245,14 +320,19 @@ def evaluate_probe(
         "n_subjects": len(model.suspects),
         **_summary(results, c, t),
     }
+    likelihood = likelihood_of(model)
     calibration = open_set_calibration(model)
-    if calibration is not None:
+    if likelihood is not None:
+        report["lr"] = {**probe_lr_figures(results),
+                        "calibration": "stored with the model (enrolment data)",
+                        "name_at_lr": likelihood.name_at_lr}
+        threshold, score = likelihood.log10_name_at, "log10_lr"
+    elif calibration is not None:
         for record in report["clips"]:
-            score = record["open_set_score"]
-            record["named"] = score is not None and score >= calibration.threshold
-    if calibration is not None and (~results["enrolled"]).any():
-        report["open_set"] = open_set_figures(results, calibration.threshold)
-        report["open_set"]["score"] = calibration.score
-        report["open_set"]["target_fpir"] = calibration.target_fpir
+            value = record["open_set_score"]
+            record["named"] = value is not None and value >= calibration.threshold
+        threshold, score = calibration.threshold, calibration.score
+    if (likelihood or calibration) is not None and (~results["enrolled"]).any():
+        report["open_set"] = {**open_set_figures(results, threshold), "score": score}
     report["seconds"] = time.perf_counter() - started
     return report

@@ -1,35 +1,37 @@
-"""Clip-level identification: fuse per-cycle probabilities, rank suspects, decide open-set.
+"""Clip-level identification: fuse per-cycle probabilities, rank suspects, weigh the evidence.
 
 Fusion: the clip's score for each suspect is the softmax of the mean per-cycle
 log-probability (a product of per-cycle likelihoods, tempered by the number of cycles), so a
-clip with many consistent cycles is more decisive than a single cycle.
+clip with many consistent cycles is more decisive than a single cycle. The fused scores rank
+the suspects; they are relative (they sum to 1 over the suspects), so an impostor who
+resembles one suspect more than the others gets a fused score near 1 as well as a true match
+does.
 
-Open-set decision: the top-ranked suspect is named ("match") only when the clip's *open-set
-score* reaches a threshold calibrated on the enrolment data, where models are trained with some
-suspects held out entirely; their clips are impostors, and held-out clips of the others are
-genuine. The fused ranking scores are relative (they sum to 1 over the suspects), so an
-impostor who resembles one suspect more than the others gets a fused score near 1 as well as
-a true match does. The open-set score is therefore absolute: the cosine similarity between the
-clip and the top suspect's template in the network's whitened hidden space
-(:mod:`gait.identification.verification`, score kind ``"whitened_cosine"``). Models saved before
-that used the mean per-cycle log-odds of the top suspect (``"mean_log_odds"``), which still
-works.
-The threshold is set for a target false-positive identification rate (FPIR, the share of
-impostor clips that would be wrongly named), and a logistic (Platt) map turns the open-set
-score into a calibrated probability that the named suspect is the person in the clip.
+The weight of the evidence is therefore absolute: for every suspect, the clip's whitened
+cosine with the suspect's template (:mod:`gait.identification.verification`) is turned into a
+likelihood ratio of "this suspect is the person" against "someone else is"
+(:mod:`gait.identification.likelihood`, calibrated on the enrolment data by
+:mod:`gait.identification.calibration`). The verdict follows from the top-ranked suspect's LR
+by a documented rule: that suspect is named ("match") when the LR reaches the model's
+``name_at_lr`` (default 100, "moderately strong support"), otherwise the answer is "none of
+these suspects", always with the LRs beside it; no gait cycle is "insufficient gait". A walk of
+steps only (no complete gait cycle) has its log10 LRs multiplied by its evidence weight, so
+it speaks less strongly either way.
+
+Models saved before likelihood ratios carry an :class:`OpenSetCalibration` instead (a
+threshold on the cosine, or on the mean per-cycle log-odds of older models still, and a
+Platt-calibrated probability); they still identify as they did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from gait.identification.likelihood import LikelihoodCalibration, propositions, verbal
 from gait.identification.model import GaitModel
-from gait.identification.settings import ModelSettings
-from gait.identification.training import train_network
 from gait.identification.verification import similarities
 from gait.walk.features import FeatureTable
 
@@ -37,7 +39,6 @@ MATCH = "match"
 NO_MATCH = "none of these suspects"
 INSUFFICIENT = "insufficient gait"
 
-DEFAULT_TARGET_FPIR = 0.05
 LOG_ODDS = "mean_log_odds"
 COSINE = "whitened_cosine"
 _TINY = 1e-30
@@ -108,16 +109,23 @@ class Identification:
     ranking : list of (str, float)
         Every suspect with its fused score (sums to 1), best first.
     calibrated_probability : float or None
-        Probability that the top-ranked suspect is the person (open-set calibrated).
+        Probability that the top-ranked suspect is the person (models calibrated before
+        likelihood ratios only).
     cycle_votes : list of str
         The top suspect of each gait cycle.
     cycle_probabilities : ndarray, shape (n_cycles, n_suspects)
     reason : str
         One sentence explaining the verdict.
     open_set_score : float or None
-        The score that met the threshold (weighted).
+        The score the verdict rests on: the top-ranked suspect's log10 LR (weighted), or the
+        old open-set score.
     evidence_weight : float
         Weight of the clip's evidence (see :func:`decide`).
+    log10_lrs : tuple of (str, float)
+        Every suspect's log10 LR, in the order of ``ranking`` (empty without a likelihood
+        calibration or without a cycle).
+    name_at_lr : float or None
+        The LR at or above which the top-ranked suspect is named.
     """
 
     verdict: str
@@ -129,20 +137,58 @@ class Identification:
     reason: str = ""
     open_set_score: float | None = None
     evidence_weight: float = 1.0
+    log10_lrs: tuple[tuple[str, float], ...] = ()
+    name_at_lr: float | None = None
+
+    def log10_lr_of(self, suspect: str) -> float | None:
+        """The log10 LR of one suspect (None without likelihood ratios)."""
+        return dict(self.log10_lrs).get(suspect)
+
+    def likelihood(self) -> dict[str, Any] | None:
+        """The likelihood ratios in words and numbers (None without them): the top-ranked
+        suspect's propositions, LR and verbal equivalent, and every suspect's."""
+        if not self.log10_lrs:
+            return None
+        top, top_llr = self.log10_lrs[0]
+        return {
+            "propositions": propositions(top),
+            "top": _lr_entry(top, top_llr),
+            "suspects": [_lr_entry(s, v) for s, v in self.log10_lrs],
+            "name_at_lr": self.name_at_lr,
+            "rule": (f"the top-ranked suspect is named when its LR is at least "
+                     f"{self.name_at_lr:g}; otherwise none of these suspects is named"),
+            "scale": "ENFSI guideline for evaluative reporting (2015)",
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
+        llrs = dict(self.log10_lrs)
         return {
             "verdict": self.verdict,
             "suspect": self.suspect,
             "calibrated_probability": self.calibrated_probability,
-            "ranking": [{"suspect": s, "score": round(p, 6)} for s, p in self.ranking],
+            "ranking": [{"suspect": s, "score": round(p, 6),
+                         **({"log10_lr": round(llrs[s], 4)} if s in llrs else {})}
+                        for s, p in self.ranking],
+            "likelihood": self.likelihood(),
             "cycle_votes": self.cycle_votes,
             "n_cycles": len(self.cycle_votes),
             "open_set_score": self.open_set_score,
             "evidence_weight": self.evidence_weight,
             "reason": self.reason,
         }
+
+
+def _lr_entry(suspect: str, log10_lr: float) -> dict[str, Any]:
+    return {"suspect": suspect, "log10_lr": round(float(log10_lr), 4),
+            "lr": float(f"{10.0 ** log10_lr:.3g}"), "verbal": verbal(log10_lr)}
+
+
+def lr_text(log10_lr: float) -> str:
+    """An LR for people: ``"LR 320 (moderately strong support for Hp)"``."""
+    value = 10.0 ** log10_lr
+    number = f"{value:.2g}" if value < 10 else f"{value:,.0f}"
+    return f"LR {number} ({verbal(log10_lr)})"
 
 
 def fuse(cycle_probabilities: np.ndarray) -> np.ndarray:
@@ -227,7 +273,7 @@ def decision_score(calibration: OpenSetCalibration, cycle_probabilities: np.ndar
 def decide(model: GaitModel, cycle_probabilities: np.ndarray,
            insufficient_reason: str | None = None,
            similarity: np.ndarray | None = None, weight: float = 1.0) -> Identification:
-    """Rank the suspects for one clip and take the open-set decision.
+    """Rank the suspects for one clip, weigh the evidence and take the decision.
 
     Parameters
     ----------
@@ -236,13 +282,13 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     insufficient_reason : str, optional
         Why there is no cycle (used when ``cycle_probabilities`` is empty).
     similarity : ndarray, shape (n_suspects,), optional
-        The clip's similarity to every suspect's template (needed by models calibrated on
-        ``"whitened_cosine"``; see :func:`clip_similarity`).
+        The clip's similarity to every suspect's template (needed by models with likelihood
+        ratios or calibrated on ``"whitened_cosine"``; see :func:`clip_similarity`).
     weight : float
         Weight of the clip's evidence in (0, 1]: the mean weight of its cycles (below 1 for a
-        walk of steps only, :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT`). The open-set score
-        is multiplied by it before it meets the threshold (a score of 0 says nothing), so a
-        short walk names a suspect only on a correspondingly closer fit.
+        walk of steps only, :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT`). The log10 LRs (or
+        the old open-set score) are multiplied by it (a log10 LR of 0 says nothing), so a short
+        walk speaks less strongly either way and names a suspect only on a closer fit.
     """
     if not 0.0 < weight <= 1.0:
         raise ValueError(f"the weight of a clip's evidence must lie in (0, 1], got {weight}")
@@ -253,8 +299,16 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     order = np.argsort(-scores)
     ranking = [(model.suspects[i], float(scores[i])) for i in order]
     votes = [model.suspects[i] for i in np.argmax(cycle_probabilities, axis=1)]
-    calibration = open_set_calibration(model)
     top = ranking[0][0]
+    likelihood = likelihood_of(model)
+    if likelihood is not None:
+        if similarity is None:
+            raise ValueError("likelihood ratios need the clip's similarities to the suspects")
+        log10_lrs = weight * likelihood.calibration.log10_lr(similarity)
+        return _weigh(ranking, [(s, float(log10_lrs[i])) for s, i in
+                                ((name, model.suspects.index(name)) for name, _ in ranking)],
+                      likelihood, votes, cycle_probabilities, weight)
+    calibration = open_set_calibration(model)
     if calibration is None:
         return Identification(MATCH, top, ranking, None, votes, cycle_probabilities,
                               "closed-set model (no open-set calibration): top suspect named",
@@ -276,6 +330,31 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
                   "suspects well enough")
     return Identification(verdict, suspect, ranking, probability, votes, cycle_probabilities,
                           reason, score, weight)
+
+
+def _weigh(ranking: list[tuple[str, float]], log10_lrs: list[tuple[str, float]],
+           likelihood: LikelihoodCalibration, votes: list[str],
+           cycle_probabilities: np.ndarray, weight: float) -> Identification:
+    """The verdict of the naming rule on the top-ranked suspect's LR."""
+    top, top_llr = log10_lrs[0]
+    short = f" (at weight {weight:.2g}: steps only, no complete gait cycle)" \
+        if weight < 1.0 else ""
+    rule = f"an LR of at least {likelihood.name_at_lr:g} names a suspect"
+    if top_llr >= likelihood.log10_name_at:
+        verdict, suspect = MATCH, top
+        reason = f"{top}, ranked first, has {lr_text(top_llr)}{short}: {rule}"
+    else:
+        verdict, suspect = NO_MATCH, None
+        reason = (f"The top-ranked suspect ({top}) has {lr_text(top_llr)}{short}, below what "
+                  f"names a suspect ({rule}): none of these suspects is named")
+    return Identification(verdict, suspect, ranking, None, votes, cycle_probabilities, reason,
+                          top_llr, weight, tuple(log10_lrs), likelihood.name_at_lr)
+
+
+def likelihood_of(model: GaitModel) -> LikelihoodCalibration | None:
+    """The likelihood calibration stored with ``model`` (None for models without one)."""
+    data = model.metadata.get("likelihood")
+    return LikelihoodCalibration.from_dict(data) if data else None
 
 
 def clip_similarity(model: GaitModel, whitened: np.ndarray | None) -> np.ndarray | None:
@@ -317,132 +396,3 @@ def clip_outputs(model: GaitModel, table: FeatureTable
 def clip_scores(model: GaitModel, table: FeatureTable) -> dict[str, np.ndarray]:
     """Fused scores of every clip in ``table``: clip_id -> (n_suspects,)."""
     return {clip_id: fuse(p) for clip_id, (p, _) in clip_outputs(model, table).items()}
-
-
-def _require_score(probabilities: np.ndarray, similarity: np.ndarray | None) -> float:
-    if similarity is None:  # every network trained by this version has templates
-        raise ValueError("the network has no verification templates")
-    return verification_score(probabilities, similarity)
-
-
-def threshold_for_fpir(impostor_scores: np.ndarray, target_fpir: float) -> float:
-    """Smallest threshold at which at most ``target_fpir`` of the impostor scores reach it.
-
-    Parameters
-    ----------
-    impostor_scores : ndarray, shape (n,)
-    target_fpir : float
-        Wanted share in [0, 1] of impostor scores at or above the threshold.
-
-    Returns
-    -------
-    float
-        0.0 without impostor scores.
-    """
-    if impostor_scores.size == 0:
-        return 0.0
-    ordered = np.sort(impostor_scores)[::-1]
-    allowed = int(np.floor(target_fpir * ordered.size))
-    if allowed >= ordered.size:
-        return float(ordered[-1])
-    return float(np.nextafter(ordered[allowed], np.inf))
-
-
-def _platt(x: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
-    """Fit sigmoid(a * x + b) to 0/1 outcomes (logistic regression on log-odds scores)."""
-    from sklearn.linear_model import LogisticRegression
-
-    if correct.min() == correct.max():
-        return 1.0, 0.0
-    fit = LogisticRegression(C=10.0).fit(x.reshape(-1, 1), correct.astype(int))
-    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
-
-
-def calibrate(
-    table: FeatureTable,
-    settings: ModelSettings,
-    target_fpir: float = DEFAULT_TARGET_FPIR,
-    n_folds: int = 4,
-    progress: Callable[[int, int], None] | None = None,
-    epochs: int | None = None,
-) -> OpenSetCalibration:
-    """Calibrate the open-set threshold on enrolment data alone.
-
-    In each of ``n_folds`` folds, a quarter of the suspects are held out entirely (their
-    clips are impostor searches) and one clip of every other suspect is held out (genuine
-    searches); a network is trained on the rest with the same settings (for ``epochs``
-    epochs: pass the final network's, see :func:`gait.identification.model.train_network`).
-
-    Parameters
-    ----------
-    table : FeatureTable
-        The enrolment cycles.
-    settings : ModelSettings
-    target_fpir : float
-        Wanted share of impostor clips named as a suspect.
-    n_folds : int
-    progress : callable, optional
-        ``progress(folds_done, n_folds)``.
-    epochs : int, optional
-        Epochs of every fold's network (None: each chooses its own, as
-        :func:`gait.identification.model.train_network` does).
-    """
-    rng = np.random.default_rng(settings.seed)
-    suspects = np.array(table.subjects)
-    rng.shuffle(suspects)
-    groups = np.array_split(suspects, n_folds)
-    genuine: list[tuple[float, bool]] = []
-    impostor: list[float] = []
-    for fold, held_out in enumerate(groups):
-        is_impostor = table.frame["subject"].isin(held_out).to_numpy()
-        enrolled = table.frame[~is_impostor]
-        probe_clips = set()
-        for _, clips in enrolled.groupby("subject")["clip_id"]:
-            unique = sorted(clips.unique())
-            if len(unique) >= 2:
-                probe_clips.add(unique[fold % len(unique)])
-        is_probe = table.frame["clip_id"].isin(probe_clips).to_numpy()
-        model = train_network(table.select(~is_impostor & ~is_probe), settings, epochs=epochs)
-        for clip_id, (probs, sim) in clip_outputs(model, table.select(is_probe)).items():
-            truth = table.frame.loc[table.frame["clip_id"] == clip_id, "subject"].iloc[0]
-            top = int(np.argmax(fuse(probs)))
-            genuine.append((_require_score(probs, sim), model.suspects[top] == truth))
-        impostor += [_require_score(probs, sim)
-                     for probs, sim in clip_outputs(model, table.select(is_impostor)).values()]
-        if progress is not None:
-            progress(fold + 1, n_folds)
-    gen_scores = np.array([s for s, _ in genuine])
-    gen_correct = np.array([c for _, c in genuine])
-    imp_scores = np.array(impostor)
-    threshold = threshold_for_fpir(imp_scores, target_fpir)
-    slope, intercept = _platt(np.concatenate([gen_scores, imp_scores]),
-                              np.concatenate([gen_correct, np.zeros(imp_scores.size, bool)]))
-    accepted_right = (gen_scores >= threshold) & gen_correct
-    return OpenSetCalibration(
-        threshold=threshold,
-        target_fpir=target_fpir,
-        platt_slope=slope,
-        platt_intercept=intercept,
-        n_genuine=int(gen_scores.size),
-        n_impostor=int(imp_scores.size),
-        measured_fpir=float(np.mean(imp_scores >= threshold)) if imp_scores.size else 0.0,
-        measured_fnir=float(1 - accepted_right.mean()) if gen_scores.size else 0.0,
-        score=COSINE,
-    )
-
-
-def train_identifier(
-    table: FeatureTable,
-    settings: ModelSettings | None = None,
-    target_fpir: float = DEFAULT_TARGET_FPIR,
-    calibrate_open_set: bool = True,
-    on_epoch: Callable[[int, Mapping[str, float]], None] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> GaitModel:
-    """Train the network on all of ``table`` and store the open-set calibration with it."""
-    settings = settings or ModelSettings.for_view(table.view)
-    model = train_network(table, settings, on_epoch=on_epoch)
-    if calibrate_open_set and len(table.subjects) >= 4:
-        model.metadata["open_set"] = calibrate(table, settings, target_fpir, progress=progress,
-                                               epochs=model.metadata["epochs"]).to_dict()
-    return model

@@ -26,5 +26,5 @@ def test_training_needs_two_suspects(tmp_path: Path) -> None:
     case = store.create_case("Empty")
     with pytest.raises(StoreError, match="at least two suspects"):
         train_case_model(store, case.case_id, "side")
-    with pytest.raises(StoreError, match="between 0 and 1"):
-        train_case_model(store, case.case_id, "side", target_fpir=1.5)
+    with pytest.raises(StoreError, match="at least 1"):
+        train_case_model(store, case.case_id, "side", name_at_lr=0.5)

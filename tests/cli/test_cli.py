@@ -45,25 +45,25 @@ def test_bad_keypoint_file_and_missing_model(
     assert "manifest.csv" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("rate", ["0", "1", "1.5", "-0.1", "five"])
-def test_target_fpir_must_be_a_rate(rate: str, tmp_path: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("lr", ["0", "0.5", "-3", "inf", "five"])
+def test_name_at_lr_must_be_a_likelihood_ratio(lr: str, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stop:
         main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "m"), "--view", "side",
-              "--target-fpir", rate])
+              "--name-at-lr", lr])
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert "not a rate between 0 and 1" in err and "Traceback" not in err
+    assert "not a likelihood ratio of at least 1" in err and "Traceback" not in err
     assert not list(tmp_path.iterdir())
 
 
-def test_target_fpir_default_in_the_help_is_the_engine_default(
+def test_name_at_lr_default_in_the_help_is_the_engine_default(
         capsys: pytest.CaptureFixture[str]) -> None:
-    from gait.identification.identify import DEFAULT_TARGET_FPIR
+    from gait.identification.calibration import DEFAULT_NAME_AT_LR
 
     with pytest.raises(SystemExit):
         main(["train", "--help"])
-    assert f"(default {DEFAULT_TARGET_FPIR})" in " ".join(capsys.readouterr().out.split())
+    assert f"(default {DEFAULT_NAME_AT_LR:g})" in " ".join(capsys.readouterr().out.split())
 
 
 def test_catalogue_document_is_up_to_date() -> None:
@@ -101,14 +101,17 @@ def test_evaluate_prints_the_open_set_figures(tmp_path: Path, monkeypatch: pytes
     report = {"protocol": "enrol-then-probe", "clip_rank1": 0.9, "clip_rank5": 1.0,
               "n_probe_clips": 50, "failed_clips": [],
               "open_set": {"n_impostor_clips": 20, "fpir": 0.0, "fnir": 0.25,
-                           "threshold": 0.6, "target_fpir": 0.1, "eer": 0.1,
-                           "fnir_at_fpir_10pct": 0.05}}
+                           "threshold": 2.0, "score": "log10_lr", "eer": 0.1,
+                           "fnir_at_fpir_10pct": 0.05},
+              "lr": {"n_genuine": 30, "n_impostor": 900, "cllr": 0.25, "cllr_min": 0.1,
+                     "misleading_hp": 0.1, "misleading_hd": 0.01}}
     monkeypatch.setattr(gait.walk.features, "load_table", lambda folder, view: Table())
     monkeypatch.setattr(gait.identification.evaluate, "evaluate_probe", lambda *a, **k: report)
     out = tmp_path / "report.json"
     assert main(["evaluate", "--enrol", "E", "--probe", "P", "--view", "side",
                  "--json", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "FPIR 0.0%, FNIR 25.0% at the calibrated threshold 0.600 (target FPIR 10%)" in printed
+    assert "FPIR 0.0%, FNIR 25.0% at the naming threshold 2.000 (log10_lr)" in printed
+    assert ("Cllr 0.250 (min 0.100), misleading for Hp 10.0%, for Hd 1.0%") in printed
     assert "EER 10.0%; FNIR 5.0% at FPIR <= 10% on these impostors" in printed
     assert json.loads(out.read_text())["open_set"]["fnir_at_fpir_10pct"] == 0.05

@@ -27,6 +27,8 @@ STRANGER = {"eve": WalkerStyle(cadence_steps_per_min=88, thigh_fh=0.21, arm_swin
 REPORT_KEYS = {"protocol", "view", "features", "n_subjects", "n_probe_clips", "clip_rank1",
                "clip_rank5", "cycle_accuracy", "by_condition", "failed_clips", "clips",
                "seconds"}
+LR_KEYS = {"cllr", "cllr_min", "cllr_cal", "eer", "n_genuine", "n_impostor", "misleading_hp",
+           "misleading_hd", "log10_lr_range"}
 
 
 def _table(people: dict[str, WalkerStyle], takes: range, short: str | None = None
@@ -82,8 +84,8 @@ def test_fnir_at_fpir_uses_the_probe_impostors_threshold() -> None:
 def test_probe_protocol_reports_every_clip_and_the_open_set() -> None:
     enrol = _table(PEOPLE, range(4))
     probe = _table({**PEOPLE, **STRANGER}, range(10, 12), short="bob_10")
-    report = evaluate_probe(enrol, probe, TINY, target_fpir=0.25)
-    assert set(report) >= REPORT_KEYS | {"open_set"}
+    report = evaluate_probe(enrol, probe, TINY, name_at_lr=3.0)
+    assert set(report) >= REPORT_KEYS | {"open_set", "lr"}
     assert report["n_probe_clips"] == 10 and report["n_subjects"] == 4
     # The clip without a cycle is listed and counted as wrong (7 of 8 genuine clips at best).
     assert [f["clip_id"] for f in report["failed_clips"]] == ["bob_10"]
@@ -98,6 +100,12 @@ def test_probe_protocol_reports_every_clip_and_the_open_set() -> None:
     assert open_set["n_impostor_clips"] == 2
     named_impostors = sum(records[c]["named"] for c in ("eve_10", "eve_11"))
     assert open_set["fpir"] == pytest.approx(named_impostors / 2)
+    assert open_set["score"] == "log10_lr" and open_set["threshold"] == pytest.approx(np.log10(3))
+    lr = report["lr"]
+    assert set(lr) >= LR_KEYS and lr["name_at_lr"] == 3.0
+    # 9 clips with a cycle, each compared with the 4 suspects: 7 genuine comparisons.
+    assert (lr["n_genuine"], lr["n_impostor"]) == (7, 9 * 4 - 7)
+    assert lr["cllr"] < 1.0 and lr["misleading_hd"] < 0.1  # synthetic walkers differ clearly
     json.dumps(report)  # the CLI writes it as JSON
 
 
@@ -105,6 +113,8 @@ def test_six_folds_test_every_clip_once() -> None:
     table = _table(dict(list(PEOPLE.items())[:3]), range(6), short="ann_3")
     report = evaluate_folds(table, TINY)
     assert set(report) >= REPORT_KEYS and "open_set" not in report
+    assert set(report["lr"]) >= LR_KEYS and report["lr"]["n_genuine"] == 17
+    assert report["lr"]["n_impostor"] == 17 * 2
     ids = [r["clip_id"] for r in report["clips"]]
     assert sorted(ids) == sorted(table.clips["clip_id"]) and len(set(ids)) == 18
     assert [f["clip_id"] for f in report["failed_clips"]] == ["ann_3"]

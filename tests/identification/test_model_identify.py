@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gait.identification.calibration import train_identifier
 from gait.identification.identify import (
     INSUFFICIENT,
     MATCH,
@@ -15,7 +16,6 @@ from gait.identification.identify import (
     decide,
     fuse,
     identify_table,
-    train_identifier,
 )
 from gait.identification.model import GaitModel, ModelError
 from gait.identification.settings import ModelSettings
@@ -63,7 +63,7 @@ def test_identifies_synthetic_people(trained: GaitModel) -> None:
         result = identify_table(trained, FeatureTable("side", rows.reset_index(drop=True)))
         assert result.ranking[0][0] == rows["subject"].iloc[0], clip_id
         assert sum(score for _, score in result.ranking) == pytest.approx(1.0)
-    assert "open_set" in trained.metadata
+    assert "likelihood" in trained.metadata
 
 
 def test_save_load_round_trip_predicts_identically(trained: GaitModel, tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_save_load_round_trip_predicts_identically(trained: GaitModel, tmp_path:
     np.testing.assert_array_equal(after[0], before[0])
     np.testing.assert_array_equal(after[1], before[1])
     np.testing.assert_array_equal(again.templates, trained.templates)
-    assert again.metadata["open_set"] == trained.metadata["open_set"]
+    assert again.metadata["likelihood"] == trained.metadata["likelihood"]
 
 
 def test_feature_schema_mismatch_is_a_clear_error(trained: GaitModel) -> None:
@@ -97,13 +97,21 @@ def test_no_cycle_gives_insufficient_gait(trained: GaitModel) -> None:
     assert result.verdict == INSUFFICIENT and result.suspect is None
 
 
-def test_decision_names_the_top_suspect_above_threshold(trained: GaitModel) -> None:
-    from dataclasses import replace
-
-    calibration = {"threshold": 2.0, "target_fpir": 0.05, "platt_slope": 1.0,
+OLD_CALIBRATION = {"threshold": 2.0, "target_fpir": 0.05, "platt_slope": 1.0,
                    "platt_intercept": 0.0, "n_genuine": 1, "n_impostor": 1,
                    "measured_fpir": 0.0, "measured_fnir": 0.0, "score": "mean_log_odds"}
-    trained = replace(trained, metadata={**trained.metadata, "open_set": calibration})
+
+
+def _without_lr(model: GaitModel) -> dict:
+    """A model's metadata as saved before likelihood ratios."""
+    return {k: v for k, v in model.metadata.items() if k != "likelihood"}
+
+
+def test_an_old_open_set_calibration_names_the_top_suspect_above_threshold(
+        trained: GaitModel) -> None:
+    from dataclasses import replace
+
+    trained = replace(trained, metadata={**_without_lr(trained), "open_set": OLD_CALIBRATION})
     n = len(trained.suspects)
     confident = np.full((3, n), 0.001)
     confident[:, 0] = 1 - 0.001 * (n - 1)
@@ -114,12 +122,15 @@ def test_decision_names_the_top_suspect_above_threshold(trained: GaitModel) -> N
     assert flat.verdict != MATCH and flat.suspect is None
 
 
-def test_open_set_uses_the_whitened_cosine_to_the_top_suspect(trained: GaitModel) -> None:
-    from gait.identification.identify import COSINE, clip_similarity, open_set_calibration
+def test_every_suspect_gets_a_likelihood_ratio_from_its_whitened_cosine(
+        trained: GaitModel) -> None:
+    from gait.identification.identify import likelihood_of
 
-    calibration = open_set_calibration(trained)
-    assert calibration is not None and calibration.score == COSINE
-    assert -1.0 <= calibration.threshold <= 1.0
+    likelihood = likelihood_of(trained)
+    assert likelihood is not None and likelihood.calibration.score == "whitened_cosine"
+    assert likelihood.calibration.slope > 0
+    assert len(likelihood.log10_lrs) == likelihood.validation["n_genuine"] + \
+        likelihood.validation["n_impostor"]
     table = build_table(_clips(range(10, 11)), "side")
     own = table.select(table.frame["subject"] == "bob")
     probabilities, whitened = trained.predict_outputs(trained.features_from(own))
@@ -127,9 +138,18 @@ def test_open_set_uses_the_whitened_cosine_to_the_top_suspect(trained: GaitModel
     assert similarity is not None and similarity.shape == (len(trained.suspects),)
     assert trained.suspects[int(np.argmax(similarity))] == "bob"
     result = identify_table(trained, own)
-    assert result.open_set_score == pytest.approx(similarity[trained.suspects.index("bob")])
+    expected = likelihood.calibration.log10_lr(similarity)
+    assert [s for s, _ in result.log10_lrs] == [s for s, _ in result.ranking]
+    for suspect, llr in result.log10_lrs:
+        assert llr == pytest.approx(expected[trained.suspects.index(suspect)])
+    assert result.open_set_score == pytest.approx(result.log10_lrs[0][1])
+    assert result.calibrated_probability is None
+    summary = result.to_dict()["likelihood"]
+    assert summary["top"]["suspect"] == result.ranking[0][0]
+    assert summary["propositions"]["Hp"].startswith(result.ranking[0][0])
+    assert (result.verdict == MATCH) == (summary["top"]["lr"] >= likelihood.name_at_lr)
     with pytest.raises(ValueError, match="similarities"):
-        decide(trained, probabilities)  # a cosine calibration needs the similarities
+        decide(trained, probabilities)  # likelihood ratios need the similarities
 
 
 def test_a_model_saved_before_verification_still_identifies(trained: GaitModel,
@@ -142,8 +162,8 @@ def test_a_model_saved_before_verification_still_identifies(trained: GaitModel,
     from gait.identification.identify import open_set_score
 
     plain = keras.Model(trained.network.input, trained.network.get_layer("suspects").output)
-    calibration = {**trained.metadata["open_set"], "score": "mean_log_odds", "threshold": 2.0}
-    old = replace(trained, network=plain, metadata={**trained.metadata, "open_set": calibration})
+    old = replace(trained, network=plain,
+                  metadata={**_without_lr(trained), "open_set": OLD_CALIBRATION})
     old.save(tmp_path / "old")
     old = GaitModel.load(tmp_path / "old")
     table = build_table(_clips(range(10, 11)), "side")
@@ -230,7 +250,7 @@ def test_fixed_epochs_skip_the_first_stage() -> None:
 def test_calibration_folds_train_for_the_final_networks_epochs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import gait.identification.identify as identify
+    import gait.identification.calibration as identify
 
     requested: list[int | None] = []
     real = identify.train_network

@@ -132,8 +132,8 @@ def test_enrolment_import_of_a_missing_folder_is_a_message(demo: int, tmp_path: 
 def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[Path, int]
                                                   ) -> None:
     app = _page("pages/training.py", demo)
-    next(s for s in app.select_slider if s.label == "Accepted false-match rate").set_value(
-        0.1).run()
+    next(s for s in app.select_slider if s.label == "LR that names a suspect").set_value(
+        10.0).run()
     next(b for b in app.button if b.label == "Train and evaluate").click().run()
     _no_exception(app)
     assert not app.error, [e.value for e in app.error]
@@ -142,7 +142,9 @@ def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[
     from gait.case.store import CaseStore
 
     (model,) = CaseStore(demo_store[0]).models(demo)
-    assert model.metrics["open_set"]["target_fpir"] == 0.1
+    assert model.metrics["likelihood"]["name_at_lr"] == 10.0
+    assert any(m.label == "Cllr" for m in app.metric)
+    assert len(app.get("plotly_chart")) >= 3  # training curves, Tippett and ECE plots
     made_before = len(CaseStore(demo_store[0]).identifications(demo))
 
     # The demo's side evidence: Walker A filmed again, then a stranger who is not a suspect.
