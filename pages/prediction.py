@@ -85,7 +85,7 @@ if clip_id is not None:
 
 outcome = st.session_state.get("identification")
 if outcome is not None and outcome.record.case_id == case.case_id:
-    identification_view.show_outcome(store, outcome)
+    identification_view.show_outcome(store, outcome, actor)
 
 history = store.identifications(case.case_id)
 if history:

@@ -14,7 +14,7 @@ from gait.case.evidence import IdentificationOutcome
 from gait.case.store import CaseStore
 from gait.identification.identify import INSUFFICIENT, MATCH, lr_text
 from gait.identification.likelihood import verbal
-from ui import common, evidence_plots, plots
+from ui import case_review, common, evidence_plots, plots
 
 
 def _verdict(result: Any) -> None:
@@ -89,8 +89,9 @@ def _comparison(outcome: IdentificationOutcome) -> None:
     st.plotly_chart(plots.comparison_figure(comparison), key="comparison")
 
 
-def show_outcome(store: CaseStore, outcome: IdentificationOutcome) -> None:
-    """Everything about one identification of the open case."""
+def show_outcome(store: CaseStore, outcome: IdentificationOutcome, actor: str) -> None:
+    """Everything about one identification of the open case, with its report and the
+    side-by-side review."""
     result, record = outcome.identification, outcome.record
     clip = store.clip(record.clip_id)
     st.divider()
@@ -105,3 +106,7 @@ def show_outcome(store: CaseStore, outcome: IdentificationOutcome) -> None:
                        json.dumps(record.result, indent=2, default=str).encode(),
                        f"identification_{record.identification_id}.json", "application/json",
                        icon=":material/download:")
+    if result.ranking:
+        case_review.show_side_by_side(store, record, [s for s, _ in result.ranking],
+                                      outcome.compared_suspect)
+    case_review.show_report(store, record, actor)

@@ -95,6 +95,8 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
                   "open_set_threshold": record.metrics.get(METRIC_THRESHOLD)},
         "cycle_probabilities": np.round(identification.cycle_probabilities, 6).tolist(),
         "compared_suspect": compared,
+        "comparison": comparison.astype(object).where(comparison.notna(), None)
+                                .to_dict(orient="records"),
         "software_version": __version__,
         "analysis_version": analysis_version(),
     }

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gait import __version__
-from gait.cli import commands, tracks
+from gait.cli import commands, reports, tracks
 from gait.cli.output import (
     EXIT_USER_ERROR,
     native_stderr_discarded,
@@ -41,6 +41,8 @@ EPILOG = """examples:
       --probe ../shared/data/keypoints/evidence_normal --view front --json front.json
   python -m gait bench --json bench.json
   python -m gait catalogue --markdown docs/parameters.md
+  python -m gait report --data-dir data --identification 3 --out report.pdf
+  python -m gait verify-report report.pdf --public-key lab.pem
 """
 
 
@@ -163,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
             "python -m gait catalogue --markdown docs/parameters.md")
     p.add_argument("--markdown", help="write to this file")
     p.set_defaults(func=commands.cmd_catalogue)
+    reports.add_report_commands(add)
     return parser
 
 

@@ -163,7 +163,31 @@ def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[
                     if a.value.startswith(("Match", "Insufficient"))]
         verdicts += [e.value for e in app.error if e.value.startswith("None of these")]
         assert len(verdicts) == 1 and verdicts[0].startswith(verdict_start), verdicts
+        if index == 0:
+            _review_and_report(app, demo_store[0], demo)
     assert len(CaseStore(demo_store[0]).identifications(demo)) == made_before + 2
+
+
+def _review_and_report(app: AppTest, data_dir: Path, case_id: int) -> None:
+    """The side-by-side review and the signed report of the identification on screen."""
+    from gait.case.store import CaseStore
+
+    assert any("log10 LR" in str(d.value.columns.tolist()) for d in app.dataframe)
+    next(b for b in app.button if b.label == "Show side by side").click().run()
+    _no_exception(app)
+    assert len(app.get("video")) >= 1
+    downloads = [d.proto.label for d in app.get("download_button")]
+    assert "Download the side-by-side video (MP4)" in downloads
+    next(b for b in app.button if b.label == "Make the signed case report").click().run()
+    _no_exception(app)
+    assert any(s.value.startswith("intact: signed by installation") for s in app.success), \
+        [s.value for s in app.success]
+    downloads = [d.proto.label for d in app.get("download_button")]
+    assert {"Download the report (PDF)", "Download its signature"} <= set(downloads)
+    (newest, *_) = CaseStore(data_dir).identifications(case_id)
+    assert (data_dir / "reports" /
+            f"case-{case_id}-identification-{newest.identification_id}.pdf").is_file()
+    assert CaseStore(data_dir).audit(case_id)[-1].action == "report signed"
 
 
 def test_gait_visualisation_shows_events_and_parameters(demo: int) -> None:

@@ -85,6 +85,15 @@ class ModelTable(CaseTables):
             rows = conn.execute(query + " ORDER BY model_id DESC", args).fetchall()
         return [self._model(r) for r in rows]
 
+    def model_hashes(self, record: ModelRecord) -> tuple[str, str]:
+        """SHA-256 of the model's ``.keras`` and ``.json`` files, as recorded at training."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT keras_sha256, json_sha256 FROM models WHERE model_id = ?",
+                               (record.model_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"there is no model #{record.model_id}")
+        return str(row["keras_sha256"]), str(row["json_sha256"])
+
     def model_files(self, record: ModelRecord) -> tuple[Path, Path]:
         """The model's ``.keras`` and ``.json`` files, after checking their hashes.
 
@@ -93,19 +102,20 @@ class ModelTable(CaseTables):
         StoreError
             If a file is missing or was altered.
         """
-        with self._connect() as conn:
-            row = conn.execute("SELECT keras_sha256, json_sha256 FROM models WHERE model_id = ?",
-                               (record.model_id,)).fetchone()
-        if row is None:
-            raise StoreError(f"there is no model #{record.model_id}")
         base = self.model_dir / str(record.model_id) / "model"
         files = (base.with_suffix(".keras"), base.with_suffix(".json"))
-        for path, sha in zip(files, (row["keras_sha256"], row["json_sha256"]), strict=True):
+        for path, sha in zip(files, self.model_hashes(record), strict=True):
             if not self._intact(path, sha):
                 self._integrity_failure(sha, f"model #{record.model_id} file {path.name}")
                 raise StoreError(f"model #{record.model_id}: {path.name} is missing or was "
                                  "altered after training; train the model again")
         return files
+
+    def model_metadata(self, record: ModelRecord) -> dict[str, Any]:
+        """The model's ``.json`` metadata (hash-checked): settings, software versions,
+        training data, calibration."""
+        _, json_path = self.model_files(record)
+        return dict(json.loads(json_path.read_text(encoding="utf-8")))
 
     def load_model(self, record: ModelRecord) -> GaitModel:
         """Load a stored model (hash-checked) as a :class:`gait.identification.model.GaitModel`."""
