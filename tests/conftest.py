@@ -40,3 +40,25 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory,
                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test uses a private keypoint cache, never the user's."""
     monkeypatch.setenv("GAIT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "keypoint-cache"))
+
+
+@pytest.fixture(scope="session")
+def identified_case(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, int]:
+    """A demo case (5 synthetic suspects, so with a likelihood calibration) with a trained
+    side-view model and one identification; (data folder, case id, identification id).
+    Tests may add to it (reports, audit events) but must not alter what is stored."""
+    from gait.case.demo import build_demo_case
+    from gait.case.evidence import identify_clip
+    from gait.case.store import CaseStore
+    from gait.case.training import train_case_model
+    from tests.helpers import small_model_settings
+
+    data_dir = tmp_path_factory.mktemp("identified-case")
+    store = CaseStore(data_dir)
+    case = build_demo_case(store, n_suspects=5, clips_per_suspect=3)
+    model = train_case_model(store, case.case_id, "side", settings=small_model_settings(),
+                             evaluate=False, actor="investigator")
+    evidence = store.clips(case.case_id, role="evidence", view="side")[0]
+    outcome = identify_clip(store, case.case_id, evidence.clip_id, model.model_id,
+                            actor="investigator")
+    return data_dir, case.case_id, outcome.record.identification_id

@@ -32,12 +32,12 @@ def show_report(store: CaseStore, record: IdentificationRecord, actor: str) -> N
     (st.success if check.intact else st.error)(check.message, icon=":material/verified:")
     left, right = st.columns(2)
     left.download_button("Download the report (PDF)", pdf.read_bytes(), pdf.name,
-                         "application/pdf", icon=":material/download:",
+                         "application/pdf", icon=":material/download:", on_click="ignore",
                          key=f"report-pdf-{record.identification_id}")
     signature = signature_path(pdf)
     if signature.is_file():
         right.download_button("Download its signature", signature.read_bytes(), signature.name,
-                              "application/json", icon=":material/download:",
+                              "application/json", icon=":material/download:", on_click="ignore",
                               key=f"report-sig-{record.identification_id}")
 
 
@@ -88,4 +88,4 @@ def show_side_by_side(store: CaseStore, record: IdentificationRecord, suspects: 
         st.video(shown)
         st.download_button("Download the side-by-side video (MP4)", Path(shown).read_bytes(),
                            f"side_by_side_{record.identification_id}_{name}.mp4", "video/mp4",
-                           icon=":material/download:", key=f"{key}-download")
+                           icon=":material/download:", on_click="ignore", key=f"{key}-download")

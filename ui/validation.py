@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from ui import evidence_plots
@@ -43,6 +44,13 @@ def show_validation(likelihood: Mapping[str, Any] | None, key: str) -> None:
         f"{calibration['method']}; LRs bounded to [{10 ** calibration['lower_log10']:.3g}, "
         f"{10 ** calibration['upper_log10']:.3g}] (ELUB); validation log10 LRs from "
         f"{low:.2f} to {high:.2f}; EER {v['eer']:.1%}.")
+    if calibration["upper_log10"] < np.log10(likelihood["name_at_lr"]):
+        st.warning(
+            f"With this few calibration comparisons no LR can exceed "
+            f"{10 ** calibration['upper_log10']:.3g} (the ELUB upper bound), below the LR "
+            f"{likelihood['name_at_lr']:g} that names a suspect: this model will name no one. "
+            "Enrol more people (suspects or others) to calibrate on, or train with a lower "
+            "naming LR.", icon=":material/warning:")
     left, right = st.columns(2)
     left.plotly_chart(evidence_plots.tippett_figure(likelihood["log10_lrs"], likelihood["hp"]),
                       key=f"tippett-{key}")

@@ -148,6 +148,7 @@ def render_pdf(content: dict[str, Any], figures: dict[str, bytes | None], signer
         pdf.paragraph("For the top-ranked suspect the evidence (the walk in the footage) is "
                       "weighed under two propositions:")
         pdf.facts([("Hp", content["propositions"]["Hp"]), ("Hd", content["propositions"]["Hd"])])
+        pdf.facts([("Decision rule", content["rule"])])
         pdf.paragraph("The likelihood ratio (LR) says how much more probable the observed walk "
                       "is if Hp is true than if Hd is true. It is not the probability that the "
                       "suspect is the person: that also depends on the other evidence in the case.")
@@ -161,8 +162,7 @@ def render_pdf(content: dict[str, Any], figures: dict[str, bytes | None], signer
                       f"{top['log10_lr']:+.2f}), {top['verbal']}.", bold=True)
     pdf.paragraph(f"Verdict: {ident['verdict']}"
                   + (f" ({ident['suspect']})" if ident["suspect"] else "") + ". "
-                  + (f"Rule: {content['rule']}. " if content["rule"] else "")
-                  + ident["reason"])
+                  + ident["reason"].rstrip(".") + ".")
     pdf.picture(figures.get("ranking"), 150)
     pdf.grid(["rank", "suspect", "log10 LR", "LR", "verbal equivalent", "network share"],
              [[r["rank"], r["suspect"], _number(r["log10_lr"]), _lr(r["lr"]), r["verbal"] or "",
@@ -171,7 +171,7 @@ def render_pdf(content: dict[str, Any], figures: dict[str, bytes | None], signer
     pdf.paragraph(f"Gait cycles analysed: {ident['n_cycles']}; weight of the evidence "
                   f"{ident['evidence_weight']:g}. The network share ranks the suspects "
                   "(it sums to 1 over them); the LR weighs the evidence.")
-    scale = "; ".join(f"below {10 ** upper:g}: {words}" for upper, words in VERBAL_SCALE[:-1])
+    scale = "; ".join(f"below {10 ** upper:,.0f}: {words}" for upper, words in VERBAL_SCALE[:-1])
     pdf.paragraph(f"Verbal scale ({content['scale'] or 'ENFSI'}), for the proposition the LR "
                   f"favours (LR above 1: Hp; below 1: the same words for Hd, with 1/LR): "
                   f"{scale}; above: extremely strong support.")

@@ -36,13 +36,15 @@ PELVIS_AT = (0.5, 0.38)  # where the pelvis is drawn, as a share of the panel
 FPS = 30.0
 MAX_CYCLES = 4
 HIGHLIGHT_RGB = (255, 230, 0)
-# Landmarks behind a parameter, by a word of its name.
+# Landmarks behind a parameter, by a word of its name (MediaPipe numbers left landmarks odd
+# and right ones even from 11 on).
 _JOINTS: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("knee", (25, 26)), ("ankle", (27, 28)), ("heel", (29, 30)), ("toe", (31, 32)),
-    ("foot", (31, 32)), ("hip", (23, 24)), ("pelvis", (23, 24)), ("step", (29, 30)),
-    ("stride", (29, 30)), ("elbow", (13, 14)), ("arm", (13, 14, 15, 16)),
-    ("wrist", (15, 16)), ("shoulder", (11, 12)), ("trunk", (11, 12, 23, 24)),
-    ("head", (0,)), ("neck", (0, 11, 12)),
+    ("foot", (31, 32)), ("hip", (23, 24)), ("pelvi", (23, 24)), ("step", (29, 30)),
+    ("stride", (29, 30)), ("thigh", (23, 24, 25, 26)), ("shank", (25, 26, 27, 28)),
+    ("elbow", (13, 14)), ("arm", (13, 14, 15, 16)), ("wrist", (15, 16)),
+    ("hand", (15, 16, 19, 20)), ("shoulder", (11, 12)), ("trunk", (11, 12, 23, 24)),
+    ("head", (0,)), ("neck", (0, 11, 12)), ("eye", (2, 5)),
 )
 
 
@@ -69,10 +71,15 @@ class Difference:
 def joints_of(parameter: str) -> tuple[int, ...]:
     """The landmarks a parameter is measured on (by the words of its name)."""
     words = parameter.lower()
-    return tuple(sorted({i for word, joints in _JOINTS if word in words for i in joints}))
+    joints = {i for word, found in _JOINTS if word in words for i in found}
+    for side, parity in (("_left", 0), ("_right", 1)):
+        if side in words:  # one side's landmarks only
+            joints = {i for i in joints if i <= 10 or i % 2 != parity}
+    return tuple(sorted(joints))
 
 
-def _full_cycles(analysis: GaitAnalysis) -> list[GaitCycle]:
+def full_cycles(analysis: GaitAnalysis) -> list[GaitCycle]:
+    """The complete gait cycles of a clip (its half cycles when it has none)."""
     full = [c for c in analysis.cycles if not c.from_step]
     return full or list(analysis.cycles)
 
@@ -198,7 +205,7 @@ def side_by_side(store: CaseStore, evidence: Clip, enrolment: Clip, suspect: str
         if not analysis.cycles:
             raise StoreError(f"clip #{clip.clip_id} ({clip.original_name}) has no gait cycle "
                              "to show")
-    pairs = pair_cycles(_full_cycles(analyses[0]), _full_cycles(analyses[1]))
+    pairs = pair_cycles(full_cycles(analyses[0]), full_cycles(analyses[1]))
     highlight = tuple(sorted({j for d in differences[:3] for j in joints_of(d.parameter)}))
 
     def frames() -> Iterator[tuple[int, np.ndarray]]:
