@@ -20,7 +20,7 @@ from gait.media.keypoints import KeypointSequence
 from gait.media.overlay import draw_skeleton
 from gait.media.video import FrameSelection, VideoError, iter_frames
 
-HP_COLOUR, HD_COLOUR, NEUTRAL = "#1f77b4", "#d62728", "#7f7f7f"
+HP_COLOUR, HD_COLOUR, NEUTRAL = "#2ca02c", "#d62728", "#7f7f7f"  # as on the dashboard
 FRAME_HEIGHT_PX = 720  # evidence frames are decoded at most this tall
 CROP_MARGIN = 0.3  # of the person's height, around the landmarks
 _DPI = 150

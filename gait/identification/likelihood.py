@@ -304,7 +304,9 @@ def lr_metrics(log10_lrs: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     dict
         ``cllr``, ``cllr_min``, ``cllr_cal`` (bits), ``eer``, ``n_genuine``, ``n_impostor``,
         ``misleading_hp`` (share of Hp-true comparisons with LR < 1), ``misleading_hd`` (share
-        of Hd-true comparisons with LR > 1), ``log10_lr_range`` ([min, max]).
+        of Hd-true comparisons with LR > 1), ``log10_lr_range`` ([min, max]),
+        ``max_log10_lr_hd`` (the strongest support for Hp given by a comparison where Hd is
+        true) and ``min_log10_lr_hp`` (the strongest support for Hd where Hp is true).
     """
     from lir.data.models import LLRData
     from lir.metrics import cllr, cllr_min
@@ -322,6 +324,8 @@ def lr_metrics(log10_lrs: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
         "misleading_hp": float(np.mean(llrs[labels == 1] < 0)),
         "misleading_hd": float(np.mean(llrs[labels == 0] > 0)),
         "log10_lr_range": [float(llrs.min()), float(llrs.max())],
+        "max_log10_lr_hd": float(llrs[labels == 0].max()),
+        "min_log10_lr_hp": float(llrs[labels == 1].min()),
     }
 
 

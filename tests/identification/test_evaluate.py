@@ -28,7 +28,7 @@ REPORT_KEYS = {"protocol", "view", "features", "n_subjects", "n_probe_clips", "c
                "clip_rank5", "cycle_accuracy", "by_condition", "failed_clips", "clips",
                "seconds"}
 LR_KEYS = {"cllr", "cllr_min", "cllr_cal", "eer", "n_genuine", "n_impostor", "misleading_hp",
-           "misleading_hd", "log10_lr_range"}
+           "misleading_hd", "log10_lr_range", "max_log10_lr_hd", "min_log10_lr_hp"}
 
 
 def _table(people: dict[str, WalkerStyle], takes: range, short: str | None = None

@@ -78,6 +78,7 @@ def test_metrics_known_answers():
     assert m["misleading_hp"] == pytest.approx(1 / 4)
     assert m["misleading_hd"] == pytest.approx(1 / 5)
     assert m["log10_lr_range"] == [-3.0, 2.0]
+    assert (m["max_log10_lr_hd"], m["min_log10_lr_hp"]) == (1.5, -1.0)
     expected = 0.5 * (np.mean(np.log2(1 + 10.0 ** -llrs[:4]))
                       + np.mean(np.log2(1 + 10.0 ** llrs[4:])))
     assert m["cllr"] == pytest.approx(expected)
