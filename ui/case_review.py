@@ -7,15 +7,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from gait.case import side_by_side
-from gait.case.report_pdf import report_path, write_case_report
-from gait.case.signing import signature_path, signing_key, verify_report
 from gait.case.store import CaseStore, Clip, IdentificationRecord
 from ui import common
+
+# The report (fpdf2, matplotlib, cryptography) and the review (PyAV) are imported when first
+# shown, after an identification, so that they never slow the page's first render.
 
 
 def show_report(store: CaseStore, record: IdentificationRecord, actor: str) -> None:
     """Make the signed PDF report of an identification, check it, offer both files."""
+    from gait.case.report_pdf import report_path, write_case_report
+    from gait.case.signing import signature_path, signing_key, verify_report
+
     st.subheader("Case report")
     st.caption("A PDF with the propositions, the LRs and their validation, the evidence and "
                "enrolment material with their hashes, the model, the limitations and the audit "
@@ -42,6 +45,8 @@ def show_report(store: CaseStore, record: IdentificationRecord, actor: str) -> N
 
 
 def _clip_choice(store: CaseStore, evidence: Clip, suspect_id: int, key: str) -> Clip | None:
+    from gait.case import side_by_side
+
     clips = [c for c in store.clips(evidence.case_id, view=evidence.view, role="enrolment")
              if c.suspect_id == suspect_id and c.n_cycles > 0]
     if not clips:
@@ -55,6 +60,8 @@ def _clip_choice(store: CaseStore, evidence: Clip, suspect_id: int, key: str) ->
 def show_side_by_side(store: CaseStore, record: IdentificationRecord, suspects: list[str],
                       compared: str | None) -> None:
     """The evidence and a chosen suspect's enrolment walk, cycle by cycle."""
+    from gait.case import side_by_side
+
     st.subheader("Side by side")
     st.caption("Both walkers as skeletons, pelvis-centred and scaled to body lengths, each "
                "evidence gait cycle beside one of the suspect's (heel strike to heel strike). "
