@@ -31,17 +31,19 @@ def show_report(store: CaseStore, record: IdentificationRecord, actor: str) -> N
             write_case_report(store, record.identification_id, pdf, actor=actor)
     if not pdf.is_file():
         return
-    check = verify_report(pdf, signing_key(store.data_dir).public_key())
-    (st.success if check.intact else st.error)(check.message, icon=":material/verified:")
-    left, right = st.columns(2)
-    left.download_button("Download the report (PDF)", pdf.read_bytes(), pdf.name,
-                         "application/pdf", icon=":material/download:", on_click="ignore",
-                         key=f"report-pdf-{record.identification_id}")
-    signature = signature_path(pdf)
-    if signature.is_file():
-        right.download_button("Download its signature", signature.read_bytes(), signature.name,
-                              "application/json", icon=":material/download:", on_click="ignore",
-                              key=f"report-sig-{record.identification_id}")
+    with common.guard("The case report"):
+        check = verify_report(pdf, signing_key(store.data_dir).public_key())
+        (st.success if check.intact else st.error)(check.message, icon=":material/verified:")
+        left, right = st.columns(2)
+        left.download_button("Download the report (PDF)", pdf.read_bytes(), pdf.name,
+                             "application/pdf", icon=":material/download:", on_click="ignore",
+                             key=f"report-pdf-{record.identification_id}")
+        signature = signature_path(pdf)
+        if signature.is_file():
+            right.download_button("Download its signature", signature.read_bytes(),
+                                  signature.name, "application/json",
+                                  icon=":material/download:", on_click="ignore",
+                                  key=f"report-sig-{record.identification_id}")
 
 
 def _clip_choice(store: CaseStore, evidence: Clip, suspect_id: int, key: str) -> Clip | None:
