@@ -152,6 +152,7 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
             shot("1_case_new")
 
             # Enrolment: suspects, their CASIA-B clips, and the shared keypoint data set.
+            phase = time.monotonic()
             go("Enrolment")
             for name in ENROL_TAKES:
                 page.get_by_label("Name or reference").fill(name)
@@ -166,6 +167,8 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
                 for take in takes:
                     expect(page.get_by_text(f"{take}-090.avi: stored as clip")).to_be_visible()
             shot("2_enrolment_upload")
+            timings["phase_enrol_videos_s"] = time.monotonic() - phase
+            phase = time.monotonic()
             page.get_by_role("tab", name="Import keypoints").click()
             page.get_by_label("Folder on the server").fill(
                 str(shared_data / "keypoints" / "enrol"))
@@ -174,19 +177,23 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
             page.get_by_role("button", name="Import keypoints").click()
             expect(page.get_by_text(re.compile(r"^Imported \d+ clips"))).to_be_visible(
                 timeout=LONG_MS)
+            timings["phase_import_keypoints_s"] = time.monotonic() - phase
             page.get_by_role("tab", name="Enrolled clips").click()
             shot("3_enrolment_clips")
 
             # Training: the side view.
             go("Training")
+            phase = time.monotonic()
             page.get_by_role("button", name="Train and evaluate").click()
             expect(page.get_by_text("saved (side view)")).to_be_visible(timeout=LONG_MS)
+            timings["phase_training_s"] = time.monotonic() - phase
             shot("4_training")
 
             # Prediction: held-out clips of 001.
             go("Prediction")
             verdicts, top_suspects = {}, {}
             for take in HELD_OUT:
+                phase = time.monotonic()
                 upload("Evidence clip", [casia / f"{take}-090.avi"])
                 page.get_by_role("button", name="Store and identify").click()
                 idle()
@@ -203,6 +210,8 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
                     has_text=re.compile("(Named|Top-ranked) suspect")).locator(
                     '[data-testid="stMetricValue"]').inner_text().strip()
                 shot(f"5_prediction_{take}")
+                timings[f"phase_identify_{take}_s"] = time.monotonic() - phase
+            phase = time.monotonic()
             # The signed case report of the last identification, downloaded and verified.
             page.get_by_role("button", name="Make the signed case report").click()
             expect(page.get_by_text(re.compile(r"^intact: signed by installation"))
@@ -213,6 +222,8 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
                     page.get_by_role("button", name=label).click()
                 download.value.save_as(tmp_path / name)
             shot("5_prediction_report")
+            timings["phase_report_s"] = time.monotonic() - phase
+            phase = time.monotonic()
             # A recording of two people walking one after the other: pick the second walk.
             upload("Evidence clip", [corridor])
             page.get_by_role("button", name="Store and identify").click()
@@ -234,6 +245,7 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
                 rf"Evidence clip #\d+: corridor.mp4 \(person {person.group(1)}, "))).to_be_visible(
                 timeout=LONG_MS)
             shot("5_prediction_corridor")
+            timings["phase_two_walkers_s"] = time.monotonic() - phase
             video = page.locator("video").first
             video.scroll_into_view_if_needed()
             duration_s = page.evaluate(
