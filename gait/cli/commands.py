@@ -126,10 +126,13 @@ def _name_at_lr(args: argparse.Namespace) -> float:
 
 
 def model_settings(args: argparse.Namespace) -> Any:
-    """The network settings of `train` and `evaluate` (view defaults, seed, visibility)."""
+    """The network settings of `train` and `evaluate` (view defaults, seed, visibility and
+    every ``--setting NAME=VALUE``)."""
     from gait.identification.settings import ModelSettings
 
-    return ModelSettings.for_view(args.view, with_visibility=args.visibility, seed=args.seed)
+    overrides = ModelSettings.parse_overrides(getattr(args, "setting", []) or [])
+    return ModelSettings.for_view(args.view, **{"with_visibility": args.visibility,
+                                                "seed": args.seed, **overrides})
 
 
 def cmd_train(args: argparse.Namespace) -> int:

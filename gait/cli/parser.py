@@ -61,6 +61,14 @@ def _likelihood_ratio(text: str) -> float:
     return value
 
 
+def _setting(text: str) -> tuple[str, str]:
+    """An argparse type: ``NAME=VALUE`` (checked against the settings when they are made)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name.strip(), value.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m gait``."""
     parser = argparse.ArgumentParser(
@@ -117,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
                               help="also feed every parameter's visibility score")
         p.set_defaults(visibility=False)
         p.add_argument("--seed", type=int, default=42)
+        p.add_argument("--setting", action="append", default=[], type=_setting,
+                       metavar="NAME=VALUE",
+                       help="override one network or augmentation setting (a field of "
+                            "gait.identification.settings.ModelSettings, e.g. "
+                            "augment_clothing_bl=0.005); repeatable")
 
     def name_at_lr_option(p: argparse.ArgumentParser) -> None:
         # Default None, resolved by _name_at_lr: importing gait.identification here would add

@@ -1,8 +1,12 @@
-"""Augmented copies of a walk for training: the same walker seen by another camera, on another day.
+"""Augmented copies of a walk for training: the same walker in other clothes, carrying
+something, at another angle, seen by another camera, on another day.
 
-A copy of a keypoint sequence is seen by a camera turned about its centre (an exact
-homography), rolled, with another height-to-width ratio, and played slightly faster or
-slower (:func:`perturb_sequence`); :class:`AugmentSettings` holds the ranges.
+A copy of a keypoint sequence has its torso and arm landmarks moved as a coat moves them,
+one or both arms' swing damped as a bag or a coat damps it, the body turned about its
+vertical axis as when walking at an angle to the camera (:func:`dress_and_turn`); it is then
+seen by a camera turned about its centre (an exact homography), rolled, with another
+height-to-width ratio, and played slightly faster or slower (:func:`perturb_sequence`).
+:class:`AugmentSettings` holds the ranges.
 """
 
 from __future__ import annotations
@@ -12,6 +16,12 @@ from dataclasses import astuple, dataclass
 import numpy as np
 
 from gait.media.keypoints import KeypointSequence
+from gait.media.landmarks import L_ANKLE, L_HIP, L_SHOULDER, NOSE, R_ANKLE, R_HIP, R_SHOULDER
+
+# Landmarks a coat's outline moves (shoulders, elbows, wrists, hands, hips, knees) and the
+# landmarks of each arm below the shoulder (elbow, wrist, pinky, index, thumb).
+_CLOTHED = np.arange(11, 27)
+_ARMS = ((L_SHOULDER, np.array([13, 15, 17, 19, 21])), (R_SHOULDER, np.array([14, 16, 18, 20, 22])))
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,19 @@ class AugmentSettings:
         right (pan), each uniformly random: the perspective change of a camera mounted
         differently, exact for a camera turning about its centre (a homography that does not
         depend on the scene's depth), for a lens with a 53 degree horizontal field of view.
+    clothing_bl : float
+        Standard deviation, in body heights, of a constant random shift of each landmark a
+        coat's outline moves (shoulders, elbows, wrists, hands, hips, knees): MediaPipe
+        places them on the clothes' outline, which changes the trunk, arm and hip
+        proportions and the arms' mean angles, not the walk's rhythm.
+    arm_damping : float
+        Largest reduction of an arm's swing about its mean position relative to the
+        shoulder (0: none, 1: the arm held still, as when carrying a bag): each arm's swing
+        is scaled by a factor drawn uniformly in ``[1 - arm_damping, 1]``.
+    yaw_deg : float
+        Largest turn of the body about its vertical axis through the hips (walking at an
+        angle to the camera), using MediaPipe's depth ``z``: the body is seen obliquely and
+        its travel across the frame foreshortened by the cosine of the angle.
     """
 
     copies: int = 3
@@ -44,6 +67,9 @@ class AugmentSettings:
     time_frac: float = 0.1
     seed: int = 7
     turn_deg: float = 10.0
+    clothing_bl: float = 0.0
+    arm_damping: float = 0.0
+    yaw_deg: float = 0.0
 
     def key(self) -> tuple[float, ...]:
         """Every setting, in field order (a new field cannot be left out of the cache key)."""
@@ -78,13 +104,14 @@ def turn_camera(x: np.ndarray, y: np.ndarray, tilt_rad: float, pan_rad: float,
 
 def perturb_sequence(sequence: KeypointSequence, rng: np.random.Generator,
                      settings: AugmentSettings) -> KeypointSequence:
-    """A randomly rotated, aspect-changed and time-stretched copy of a keypoint sequence.
+    """A randomly dressed, turned (:func:`dress_and_turn`), then rotated, aspect-changed
+    and time-stretched copy of a keypoint sequence.
 
     The rotation and the aspect change act about the frame centre on coordinates in frame
     heights (x times the aspect ratio), so they are true image-plane transformations; depth
     follows the x scaling; the time stretch scales the frame rate.
     """
-    xyzv = sequence.xyzv.astype(np.float64)
+    xyzv = dress_and_turn(sequence, rng, settings).xyzv.astype(np.float64)
     aspect = sequence.aspect_ratio
     x, y = (xyzv[..., 0] - 0.5) * aspect, xyzv[..., 1] - 0.5
     angle = np.radians(rng.uniform(-settings.rotation_deg, settings.rotation_deg))
@@ -100,3 +127,75 @@ def perturb_sequence(sequence: KeypointSequence, rng: np.random.Generator,
     out[..., 2] = xyzv[..., 2] * np.sqrt(stretch)
     return KeypointSequence(out.astype(np.float32), sequence.frame_index,
                             float(sequence.fps) * tempo, sequence.frame_size_px)
+
+
+def body_height(xy: np.ndarray) -> float:
+    """Median distance from the nose to the mid-ankle, in the units of ``xy``.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (n_frames, 33, 2)
+        Landmark image positions with equal units on both axes (NaN where unknown).
+    """
+    span = np.linalg.norm(xy[:, NOSE] - (xy[:, L_ANKLE] + xy[:, R_ANKLE]) / 2, axis=-1)
+    height = np.nanmedian(span) if np.isfinite(span).any() else np.nan
+    return float(height) if np.isfinite(height) and height > 0 else 0.0
+
+
+def dress_and_turn(sequence: KeypointSequence, rng: np.random.Generator,
+                   settings: AugmentSettings) -> KeypointSequence:
+    """A copy of the walk in other clothes, with damped arm swing, turned about the vertical.
+
+    Draws, in this order, the clothing shifts, the two arms' damping factors and the body's
+    turn (see :class:`AugmentSettings`); with every range 0 it returns the sequence itself
+    and draws nothing.
+
+    Parameters
+    ----------
+    sequence : KeypointSequence
+        Landmarks ``xyzv`` of shape (n_frames, 33, 4): x and z in frame widths, y in frame
+        heights (MediaPipe's normalised coordinates).
+    rng : numpy.random.Generator
+    settings : AugmentSettings
+
+    Returns
+    -------
+    KeypointSequence
+        Same frames, frame rate and size; visibilities unchanged.
+    """
+    if settings.clothing_bl <= 0 and settings.arm_damping <= 0 and settings.yaw_deg <= 0:
+        return sequence
+    aspect = sequence.aspect_ratio
+    scale = np.array([aspect, 1.0, aspect])  # to frame heights on every axis
+    p = sequence.xyzv[..., :3].astype(np.float64) * scale
+    height = body_height(p[..., :2])
+    if settings.clothing_bl > 0 and height > 0:
+        shift = rng.normal(0.0, settings.clothing_bl * height, size=(_CLOTHED.size, 2))
+        p[:, _CLOTHED, :2] += shift
+    if settings.arm_damping > 0:
+        for shoulder, arm in _ARMS:
+            factor = rng.uniform(1.0 - settings.arm_damping, 1.0)
+            relative = p[:, arm] - p[:, shoulder, None]
+            mean = np.nanmean(relative, axis=0) if np.isfinite(relative).any() else 0.0
+            p[:, arm] = p[:, shoulder, None] + mean + factor * (relative - mean)
+    if settings.yaw_deg > 0:
+        yaw = np.radians(rng.uniform(-settings.yaw_deg, settings.yaw_deg))
+        p = _turn_body(p, yaw)
+    out = sequence.xyzv.copy()
+    out[..., :3] = (p / scale).astype(np.float32)
+    return KeypointSequence(out, sequence.frame_index, sequence.fps, sequence.frame_size_px)
+
+
+def _turn_body(p: np.ndarray, yaw_rad: float) -> np.ndarray:
+    """Landmarks ``p`` (n_frames, 33, 3; frame heights) with the body turned by ``yaw_rad``
+    about the vertical axis through the mid-hip, and the mid-hip's travel across the frame
+    foreshortened by its cosine (MediaPipe's ``z`` is depth relative to the mid-hip)."""
+    hip = (p[:, L_HIP] + p[:, R_HIP]) / 2
+    start = hip[np.argmax(np.isfinite(hip[:, 0]))] if np.isfinite(hip[:, 0]).any() else hip[0]
+    rel = p - hip[:, None]
+    cos, sin = np.cos(yaw_rad), np.sin(yaw_rad)
+    out = p.copy()
+    out[..., 0] = start[0] + (hip[:, None, 0] - start[0]) * cos + cos * rel[..., 0] \
+        + sin * rel[..., 2]
+    out[..., 2] = -sin * rel[..., 0] + cos * rel[..., 2]
+    return out

@@ -28,6 +28,11 @@ BODY_LANDMARKS = slice(11, 33)
 # walks towards the camera, 1 % of walks away; another day 8 % of walks away, 12 % of that
 # day's front clips above 10 %).
 MANY_FACING_FLIPS = 0.1
+# Walking angle (gait.walk.sequence.walking_angle_deg) above which the card says so. Shared
+# data, 10th-90th percentile: straight walks 0.1-5.3 degrees (both views, both sessions, with
+# bags and coats; the largest 8.7 but for an enrolment clip whose walker stands still); the
+# walks at an angle of evidence_covariates_dev 21-25 degrees (side) and 15-17 (front).
+OBLIQUE_WALK_DEG = 10.0
 
 # Tracking warnings (measured on the shared clips: crowd 82 px tall, 6 people, rival score
 # ratio 0.80; CASIA-B walkers 117-134 px; the two-people park clip ratio 0.40; landmark heights
@@ -95,6 +100,13 @@ def tracking_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str
         })
     return warnings
 
+
+
+def walk_angle_deg(analysis: GaitAnalysis) -> float:
+    """Walking angle of a clip's longest walk in degrees, in [0, 90]
+    (:attr:`gait.walk.sequence.CleanWalk.walking_angle_deg`); 0 without a walk."""
+    walks = analysis.all_walks
+    return max(walks, key=lambda w: w.n_samples).walking_angle_deg if walks else 0.0
 
 
 @dataclass(frozen=True)
@@ -203,6 +215,12 @@ def quality_card(sequence: KeypointSequence, view: str,
         warnings.append(f"the pose model took the person to face the other way in {flips:.0%} "
                         "of the frames; their left and right labels were exchanged back "
                         "(check the overlay)")
+    angle = walk_angle_deg(analysis)
+    if angle > OBLIQUE_WALK_DEG:
+        axis = "image plane" if view == "side" else "camera's axis"
+        warnings.append(f"the person walks at about {angle:.0f} degrees to the {axis}, not "
+                        f"{'across' if view == 'side' else 'along'} it: projected lengths and "
+                        "angles change with the angle (the enrolment walks are straight)")
     if direction not in ("", "unknown") and analysis.walks and analysis.direction not in (
             "unknown", direction):
         warnings.append(f"the walk looks {analysis.direction}-ward, not {direction} as entered")

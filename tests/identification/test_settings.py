@@ -1,0 +1,38 @@
+"""Model settings: view defaults, the command line's overrides, the metadata round trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from gait.identification.settings import ModelSettings
+
+
+def test_overrides_are_read_as_their_fields_types() -> None:
+    got = ModelSettings.parse_overrides([("augment_clothing_bl", "0.005"), ("n_members", "3"),
+                                         ("direction_scaling", "false"),
+                                         ("hidden_units", "32,16")])
+    assert got == {"augment_clothing_bl": 0.005, "n_members": 3, "direction_scaling": False,
+                   "hidden_units": (32, 16)}
+    settings = ModelSettings.for_view("front", **got)
+    assert settings.augment().clothing_bl == 0.005 and settings.hidden_units == (32, 16)
+
+
+@pytest.mark.parametrize(("pair", "message"), [
+    (("augment_coat", "1"), "unknown setting 'augment_coat'"),
+    (("n_members", "three"), "setting n_members='three' is not an int"),
+    (("with_visibility", "maybe"), "is not true or false"),
+])
+def test_a_bad_override_is_one_clear_line(pair: tuple[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ModelSettings.parse_overrides([pair])
+
+
+def test_settings_of_an_older_model_leave_the_covariate_augmentation_off() -> None:
+    """Metadata written before the covariate augmentation existed reads back with it off."""
+    old = ModelSettings().to_dict()
+    for name in ("augment_clothing_bl", "augment_arm_damping", "augment_yaw_deg"):
+        old.pop(name)
+    settings = ModelSettings.from_dict(old)
+    assert (settings.augment_clothing_bl, settings.augment_arm_damping,
+            settings.augment_yaw_deg) == (0.0, 0.0, 0.0)
+    assert ModelSettings.from_dict(ModelSettings().to_dict()) == ModelSettings()
