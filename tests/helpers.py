@@ -44,3 +44,20 @@ def joined_recording(casia_dir: Path, takes: tuple[str, ...], path: Path) -> lis
 def small_model_settings() -> ModelSettings:
     """A small, quick network for tests that train (one 32-unit layer, at most 12 epochs)."""
     return ModelSettings(hidden_units=(32,), max_epochs=12, patience_epochs=5, batch_size=64)
+
+
+def keypoint_subset(source: Path, n_subjects: int, view: str, dest: Path) -> Path:
+    """A copy of a keypoint data set folder holding only ``view``'s clips of its first
+    ``n_subjects`` subjects (in name order), manifest included; returns ``dest``."""
+    import shutil
+
+    import pandas as pd
+
+    manifest = pd.read_csv(source / "manifest.csv")
+    keep = sorted(manifest["subject"].unique())[:n_subjects]
+    rows = manifest[manifest["subject"].isin(keep) & (manifest["view"] == view)]
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in rows["file"]:
+        shutil.copy2(source / name, dest / name)
+    rows.to_csv(dest / "manifest.csv", index=False)
+    return dest

@@ -75,6 +75,8 @@ def _comparison(outcome: IdentificationOutcome) -> None:
     if comparison is None or comparison.empty:
         return
     st.subheader(f"Evidence against {outcome.compared_suspect}: parameter by parameter")
+    for condition in outcome.record.result.get("conditions") or []:
+        st.warning(condition, icon=":material/warning:")
     st.caption("Standardised difference: (evidence median − suspect's median) / the "
                "suspect's spread over their enrolment cycles.")
     shown = comparison[[comparisons.COL_PARAMETER, comparisons.COL_UNIT,

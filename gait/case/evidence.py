@@ -10,7 +10,7 @@ import pandas as pd
 
 from gait import __version__
 from gait.case.clip_analysis import analysis_version, clip_frame
-from gait.case.comparisons import COMPARISON_COLUMNS, compare_parameters
+from gait.case.comparisons import COMPARISON_COLUMNS, compare_parameters, outline_change
 from gait.case.store import CaseStore, IdentificationRecord, StoreError, one_line
 from gait.case.tables import case_table
 from gait.case.training import METRIC_THRESHOLD, load_case_model
@@ -84,6 +84,7 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
                                         enrolment, clip.view)
     else:
         comparison = pd.DataFrame(columns=list(COMPARISON_COLUMNS))
+    outline = outline_change(comparison, compared) if compared is not None else None
     result = {
         **identification.to_dict(),
         "clip": {"clip_id": clip.clip_id, "original_name": clip.original_name,
@@ -95,6 +96,7 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
                   "open_set_threshold": record.metrics.get(METRIC_THRESHOLD)},
         "cycle_probabilities": np.round(identification.cycle_probabilities, 6).tolist(),
         "compared_suspect": compared,
+        "conditions": [outline] if outline else [],
         "comparison": comparison.astype(object).where(comparison.notna(), None)
                                 .to_dict(orient="records"),
         "software_version": __version__,

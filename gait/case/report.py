@@ -186,6 +186,7 @@ def limitations(evidence: Mapping[str, Any], suspects: list[dict[str, Any]],
                    f"(multiplied by {result['evidence_weight']:g} in log10).")
     elif 0 < n_cycles < FEW_CYCLES:
         out.append(f"Short walk: {n_cycles} gait cycle{'s' if n_cycles > 1 else ''} only.")
+    out += list(result.get("conditions") or [])
     out += [f"Quality: {w}." for w in evidence["quality"]["warnings"]
             if not w.startswith(("only ", "no complete gait cycle"))]
     if validation is None:

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gait.identification.identify import COSINE, clip_outputs, fuse
+from gait.identification.identify import (
+    COSINE,
+    clip_outputs,
+    comparison_scores,
+    fuse,
+    score_kind,
+)
 from gait.identification.likelihood import (
     LikelihoodCalibration,
     cross_validated_log10_lrs,
@@ -45,7 +51,8 @@ class Comparisons:
     Attributes
     ----------
     scores : ndarray, shape (n,)
-        Whitened cosine of a clip with a suspect.
+        Comparison score of a clip with a suspect (the whitened cosine, or its cohort
+        normalisation: :func:`gait.identification.identify.comparison_scores`).
     hp : ndarray of {0, 1}, shape (n,)
         1 where the clip's person is the compared suspect.
     clip : ndarray of str, shape (n,)
@@ -69,16 +76,17 @@ class Comparisons:
                              "top flag")
 
 
-def model_comparisons(model: GaitModel, table: FeatureTable, fold: int = 0) -> Comparisons:
-    """Every clip of ``table`` against every suspect of ``model`` (clips without a cycle are
-    left out)."""
+def model_comparisons(model: GaitModel, table: FeatureTable, fold: int = 0,
+                      kind: str = COSINE) -> Comparisons:
+    """Every clip of ``table`` against every suspect of ``model`` with comparison scores of
+    ``kind`` (clips without a cycle are left out)."""
     scores, hp, clips, top = [], [], [], []
     subject_of = table.frame.groupby("clip_id", sort=False)["subject"].first()
     for clip_id, (probabilities, similarity) in clip_outputs(model, table).items():
         if similarity is None:  # every network trained by this version has templates
             raise ValueError("the network has no verification templates")
         best = int(np.argmax(fuse(probabilities)))
-        scores.append(similarity)
+        scores.append(comparison_scores(similarity, kind))
         hp.append([int(s == subject_of[clip_id]) for s in model.suspects])
         clips.append([clip_id] * len(model.suspects))
         top.append(np.arange(len(model.suspects)) == best)
@@ -132,6 +140,7 @@ def calibrate(
     """
     rng = np.random.default_rng(settings.seed)
     suspects = np.array(table.subjects)
+    kind = score_kind(settings.score_normalisation, len(suspects))
     rng.shuffle(suspects)
     parts, genuine_clips, impostor_clips = [], set(), set()
     for fold, held_out in enumerate(np.array_split(suspects, n_folds)):
@@ -143,16 +152,17 @@ def calibrate(
                 probe_clips.add(unique[fold % len(unique)])
         is_probe = table.frame["clip_id"].isin(probe_clips).to_numpy()
         model = train_network(table.select(~is_impostor & ~is_probe), settings, epochs=epochs)
-        parts.append(model_comparisons(model, table.select(is_probe | is_impostor), fold))
+        parts.append(model_comparisons(model, table.select(is_probe | is_impostor), fold,
+                                       kind))
         genuine_clips |= probe_clips
         impostor_clips |= set(table.frame.loc[is_impostor, "clip_id"])
         if progress is not None:
             progress(fold + 1, n_folds)
     comparisons = concatenate(parts)
-    cv = cross_validated_log10_lrs(comparisons.scores, comparisons.hp, comparisons.fold, COSINE)
+    cv = cross_validated_log10_lrs(comparisons.scores, comparisons.hp, comparisons.fold, kind)
     fpir, fnir = naming_rates(cv, comparisons, genuine_clips, float(np.log10(name_at_lr)))
     return LikelihoodCalibration(
-        calibration=fit_lr_calibration(comparisons.scores, comparisons.hp, COSINE),
+        calibration=fit_lr_calibration(comparisons.scores, comparisons.hp, kind),
         name_at_lr=float(name_at_lr),
         validation={**lr_metrics(cv, comparisons.hp), "fpir": fpir, "fnir": fnir},
         log10_lrs=tuple(np.round(cv, _ROUND).tolist()),

@@ -39,7 +39,6 @@ from gait.identification.calibration import (
     train_identifier,
 )
 from gait.identification.identify import (
-    COSINE,
     MATCH,
     clip_outputs,
     decide,
@@ -48,6 +47,7 @@ from gait.identification.identify import (
     likelihood_of,
     open_set_calibration,
     open_set_score,
+    score_kind,
     verification_score,
 )
 from gait.identification.likelihood import cross_validated_log10_lrs, lr_metrics
@@ -261,6 +261,7 @@ def evaluate_folds(
         for i, clip_id in enumerate(group["clip_id"])
     }
     all_results, comparisons, correct, total = [], [], 0, 0
+    kind = score_kind(settings.score_normalisation, len(table.subjects))
     for fold in range(N_FOLDS):
         test_ids = {c for c, f in fold_of.items() if f == fold}
         if not test_ids:
@@ -270,7 +271,7 @@ def evaluate_folds(
         test = replace(table.select(is_test),
                        clips=table.clips[table.clips["clip_id"].isin(test_ids)])
         all_results.append(_clip_results(model, test))
-        comparisons.append(model_comparisons(model, test, fold))
+        comparisons.append(model_comparisons(model, test, fold, kind))
         c, t = _cycle_correct(model, test)
         correct, total = correct + c, total + t
         if progress is not None:
@@ -282,19 +283,19 @@ def evaluate_folds(
         "features": "values+visibility" if settings.with_visibility else "values",
         "n_subjects": len(table.clips["subject"].unique()),
         **_summary(results, correct, total),
-        "lr": _fold_lr_figures(concatenate(comparisons)),
+        "lr": _fold_lr_figures(concatenate(comparisons), kind),
         "seconds": time.perf_counter() - started,
     }
 
 
-def _fold_lr_figures(comparisons: Any) -> dict[str, Any]:
+def _fold_lr_figures(comparisons: Any, kind: str) -> dict[str, Any]:
     """LR figures of the 6-fold protocol: the fold networks carry no likelihood calibration,
     so every fold's comparisons are turned into LRs by a calibrator fitted on the other
     folds' comparisons (no clip is scored by a calibrator that saw it)."""
     if comparisons.hp.size == 0 or comparisons.hp.min() == comparisons.hp.max():
         return {"note": "LR figures need comparisons under both propositions"}
     llrs = cross_validated_log10_lrs(comparisons.scores, comparisons.hp, comparisons.fold,
-                                     COSINE)
+                                     kind)
     return {**lr_metrics(llrs, comparisons.hp),
             "calibration": "cross-validated over the 6 folds"}
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from gait.identification.likelihood import LikelihoodCalibration, propositions, verbal
 from gait.identification.model import GaitModel
-from gait.identification.verification import similarities
+from gait.identification.verification import cohort_normalised, similarities
 from gait.walk.features import FeatureTable
 
 MATCH = "match"
@@ -41,6 +41,10 @@ INSUFFICIENT = "insufficient gait"
 
 LOG_ODDS = "mean_log_odds"
 COSINE = "whitened_cosine"
+COHORT_COSINE = "cohort_normalised_cosine"
+MIN_SUSPECTS_FOR_COHORT = 16
+"""Fewest suspects with which a model's LRs rest on the cohort-normalised cosine (its
+calibration networks, trained on three quarters of them, then keep a cohort of 10 or more)."""
 _TINY = 1e-30
 
 
@@ -304,7 +308,8 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     if likelihood is not None:
         if similarity is None:
             raise ValueError("likelihood ratios need the clip's similarities to the suspects")
-        log10_lrs = weight * likelihood.calibration.log10_lr(similarity)
+        log10_lrs = weight * likelihood.calibration.log10_lr(
+            comparison_scores(similarity, likelihood.calibration.score))
         return _weigh(ranking, [(s, float(log10_lrs[i])) for s, i in
                                 ((name, model.suspects.index(name)) for name, _ in ranking)],
                       likelihood, votes, cycle_probabilities, weight)
@@ -349,6 +354,27 @@ def _weigh(ranking: list[tuple[str, float]], log10_lrs: list[tuple[str, float]],
                   f"names a suspect ({rule}): none of these suspects is named")
     return Identification(verdict, suspect, ranking, None, votes, cycle_probabilities, reason,
                           top_llr, weight, tuple(log10_lrs), likelihood.name_at_lr)
+
+
+def comparison_scores(similarity: np.ndarray, kind: str) -> np.ndarray:
+    """The scores an LR calibration of score ``kind`` applies to, from a clip's similarity
+    to every suspect, shape (n_suspects,): the cosine itself (``"whitened_cosine"``) or its
+    cohort normalisation (``"cohort_normalised_cosine"``,
+    :func:`gait.identification.verification.cohort_normalised`)."""
+    if kind == COHORT_COSINE:
+        return cohort_normalised(similarity)
+    if kind != COSINE:
+        raise ValueError(f"unknown comparison score {kind!r}")
+    return np.asarray(similarity, dtype=np.float64)
+
+
+def score_kind(normalisation: str, n_suspects: int) -> str:
+    """The comparison score of a model's LRs: the cohort-normalised cosine when the settings
+    ask for it (``"cohort"``) and there are :data:`MIN_SUSPECTS_FOR_COHORT` suspects or
+    more, else the whitened cosine."""
+    if normalisation == "cohort" and n_suspects >= MIN_SUSPECTS_FOR_COHORT:
+        return COHORT_COSINE
+    return COSINE
 
 
 def likelihood_of(model: GaitModel) -> LikelihoodCalibration | None:

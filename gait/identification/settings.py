@@ -66,7 +66,7 @@ class ModelSettings:
         Largest turn (tilt and pan) of the camera for a copy (perspective change). 10 degrees
         against none, same data and seeds: side-view equal error rate of the open-set score
         across sessions 16.3 % -> 12.5 %, rank-1 93.3 % -> 94.2 %; 15 degrees was worse.
-    augment_clothing_bl, augment_arm_damping, augment_yaw_deg : float
+    augment_clothing_bl, augment_arm_damping, augment_yaw_deg, augment_hip_drop_bl : float
         Covariates the enrolment clips do not show: a coat's outline (landmark shifts in
         body heights), a bag's or a coat's damped arm swing, walking at an angle (see
         :class:`gait.walk.augmentation.AugmentSettings`). Off by default: none helped on the
@@ -76,6 +76,11 @@ class ModelSettings:
         0.005 (seed 42) 90.0 % / 36.7 %; arm damping 0.8 96.7 % / 33.3 %; body turn 30
         degrees 78.3 % / 11.7 % (MediaPipe's depth is too noisy to turn the body with);
         all three 70.0 % / 18.3 %.
+    score_normalisation : {"none", "cohort"}
+        What the likelihood ratios rest on: the whitened cosine itself, or its adaptive
+        normalisation against the clip's most similar other suspects
+        (:func:`gait.identification.verification.cohort_normalised`; used from
+        :data:`gait.identification.identify.MIN_SUSPECTS_FOR_COHORT` suspects).
     seed : int
     """
 
@@ -98,6 +103,8 @@ class ModelSettings:
     augment_clothing_bl: float = 0.0
     augment_arm_damping: float = 0.0
     augment_yaw_deg: float = 0.0
+    augment_hip_drop_bl: float = 0.0
+    score_normalisation: str = "none"
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -107,6 +114,8 @@ class ModelSettings:
             raise ValueError("dropout and validation_clip_fraction must be in [0, 1)")
         if self.n_members < 1:
             raise ValueError("n_members must be at least 1")
+        if self.score_normalisation not in ("none", "cohort"):
+            raise ValueError("score_normalisation must be 'none' or 'cohort'")
         if self.max_epochs < 1 or self.batch_size < 1 or self.patience_epochs < 1:
             raise ValueError("max_epochs, batch_size and patience_epochs must be positive")
 
@@ -119,7 +128,8 @@ class ModelSettings:
                                turn_deg=self.augment_turn_deg,
                                clothing_bl=self.augment_clothing_bl,
                                arm_damping=self.augment_arm_damping,
-                               yaw_deg=self.augment_yaw_deg)
+                               yaw_deg=self.augment_yaw_deg,
+                               hip_drop_bl=self.augment_hip_drop_bl)
 
     def to_dict(self) -> dict[str, Any]:
         """Settings as a JSON-ready dictionary."""
@@ -160,13 +170,15 @@ class ModelSettings:
                     if text.lower() not in ("true", "false", "1", "0"):
                         raise ValueError
                     out[name] = text.lower() in ("true", "1")
+                elif isinstance(default, str):
+                    out[name] = text
                 elif isinstance(default, tuple):
                     out[name] = tuple(int(v) for v in text.split(","))
                 else:
                     out[name] = type(default)(text)
             except ValueError:
                 kind = {bool: "true or false", int: "an int", float: "a number",
-                        tuple: "a list of ints"}[type(default)]
+                        tuple: "a list of ints", str: "a word"}[type(default)]
                 raise ValueError(f"setting {name}={text!r} is not {kind}") from None
         return out
 

@@ -33,6 +33,8 @@ import numpy as np
 
 VERIFICATION_LAYER = "verification"
 DEFAULT_SHRINKAGE = 0.1
+COHORT_SIZE = 10
+"""Cohort scores (the clip's most similar other suspects) of the adaptive normalisation."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,46 @@ def similarities(whitened: np.ndarray, templates: np.ndarray) -> np.ndarray:
     if whitened.shape[0] == 0:
         return np.full(templates.shape[0], np.nan)
     return np.asarray(templates @ _unit(whitened.mean(axis=0)))
+
+
+def cohort_normalised(similarity: np.ndarray, cohort_size: int = COHORT_SIZE) -> np.ndarray:
+    """Adaptive z-normalisation of a clip's similarities against the other suspects.
+
+    Each suspect's similarity is restated relative to the clip's ``cohort_size`` highest
+    similarities to the *other* suspects: ``(s_j - mean) / std`` of that cohort. A walk in
+    a coat, on another day or from another camera lowers its similarity to everyone; judged
+    against how it scores with everyone else, the true suspect still stands out (adaptive
+    score normalisation as in speaker verification, Matejka et al., 2017).
+
+    Parameters
+    ----------
+    similarity : ndarray, shape (n_suspects,)
+        The clip's cosine to every suspect's template (NaN without a cycle).
+    cohort_size : int
+        Largest cohort; fewer when there are fewer other suspects (at least 2 needed).
+
+    Returns
+    -------
+    ndarray, shape (n_suspects,)
+        Normalised scores (unitless); NaN where ``similarity`` is NaN.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 3 suspects (no cohort to normalise against).
+    """
+    similarity = np.asarray(similarity, dtype=np.float64)
+    n = similarity.shape[0]
+    if similarity.ndim != 1 or n < 3:
+        raise ValueError(f"cohort normalisation needs 3 or more suspects, got {n}")
+    if not np.isfinite(similarity).all():
+        return np.full(n, np.nan)
+    k = min(cohort_size, n - 1)
+    out = np.empty(n)
+    for j in range(n):
+        cohort = np.sort(np.delete(similarity, j))[-k:]
+        out[j] = (similarity[j] - cohort.mean()) / max(float(cohort.std()), 1e-3)
+    return out
 
 
 @functools.cache

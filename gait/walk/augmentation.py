@@ -55,6 +55,12 @@ class AugmentSettings:
         Largest reduction of an arm's swing about its mean position relative to the
         shoulder (0: none, 1: the arm held still, as when carrying a bag): each arm's swing
         is scaled by a factor drawn uniformly in ``[1 - arm_damping, 1]``.
+    hip_drop_bl : float
+        Largest drop, in body heights, of both hip landmarks together (drawn uniformly from
+        0): under a coat MediaPipe places the hips lower on the body. Shared data, S13 and
+        S14 in a coat against their normal walks of the same day: the rest of the body
+        sits 0.03-0.065 body lengths higher relative to the mid-hip (nose and shoulders in
+        both views, the feet too in front views).
     yaw_deg : float
         Largest turn of the body about its vertical axis through the hips (walking at an
         angle to the camera), using MediaPipe's depth ``z``: the body is seen obliquely and
@@ -70,6 +76,7 @@ class AugmentSettings:
     clothing_bl: float = 0.0
     arm_damping: float = 0.0
     yaw_deg: float = 0.0
+    hip_drop_bl: float = 0.0
 
     def key(self) -> tuple[float, ...]:
         """Every setting, in field order (a new field cannot be left out of the cache key)."""
@@ -146,9 +153,9 @@ def dress_and_turn(sequence: KeypointSequence, rng: np.random.Generator,
                    settings: AugmentSettings) -> KeypointSequence:
     """A copy of the walk in other clothes, with damped arm swing, turned about the vertical.
 
-    Draws, in this order, the clothing shifts, the two arms' damping factors and the body's
-    turn (see :class:`AugmentSettings`); with every range 0 it returns the sequence itself
-    and draws nothing.
+    Draws, in this order, the clothing shifts, the hips' drop, the two arms' damping
+    factors and the body's turn (see :class:`AugmentSettings`); with every range 0 it
+    returns the sequence itself and draws nothing.
 
     Parameters
     ----------
@@ -163,7 +170,8 @@ def dress_and_turn(sequence: KeypointSequence, rng: np.random.Generator,
     KeypointSequence
         Same frames, frame rate and size; visibilities unchanged.
     """
-    if settings.clothing_bl <= 0 and settings.arm_damping <= 0 and settings.yaw_deg <= 0:
+    if (settings.clothing_bl <= 0 and settings.arm_damping <= 0 and settings.yaw_deg <= 0
+            and settings.hip_drop_bl <= 0):
         return sequence
     aspect = sequence.aspect_ratio
     scale = np.array([aspect, 1.0, aspect])  # to frame heights on every axis
@@ -172,6 +180,8 @@ def dress_and_turn(sequence: KeypointSequence, rng: np.random.Generator,
     if settings.clothing_bl > 0 and height > 0:
         shift = rng.normal(0.0, settings.clothing_bl * height, size=(_CLOTHED.size, 2))
         p[:, _CLOTHED, :2] += shift
+    if settings.hip_drop_bl > 0 and height > 0:
+        p[:, [L_HIP, R_HIP], 1] += rng.uniform(0.0, settings.hip_drop_bl) * height
     if settings.arm_damping > 0:
         for shoulder, arm in _ARMS:
             factor = rng.uniform(1.0 - settings.arm_damping, 1.0)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from gait.case.comparisons import suspect_profile
+from gait.case.comparisons import (
+    COL_PARAMETER,
+    COL_STD_DIFF,
+    OUTLINE_PARAMETERS,
+    outline_change,
+    suspect_profile,
+)
 
 
 def test_suspect_profile_known_answer() -> None:
@@ -18,3 +26,50 @@ def test_suspect_profile_known_answer() -> None:
     assert row["suspect median"] == 101.0 and row["case median"] == 106.0
     assert row["z vs case"] == pytest.approx(-5.0 / frame["cadence_steps_per_min"].std())
     assert row["cycles"] == 2
+
+
+def _comparison(differences: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame({COL_PARAMETER: list(differences),
+                         COL_STD_DIFF: list(differences.values())})
+
+
+def test_a_changed_outline_is_said_with_the_proportions_that_changed() -> None:
+    coat = _comparison({"trunk_length_bl": 3.9, "upper_arm_length_left_bl": -3.2,
+                        "hip_width_bl": 1.0, "cadence_steps_per_min": 9.0})
+    sentence = outline_change(coat, "S14")
+    assert sentence is not None
+    assert "2 proportions" in sentence and "trunk_length_bl +3.9" in sentence
+    assert sentence.index("trunk_length_bl") < sentence.index("upper_arm_length_left_bl")
+    assert "cadence" not in sentence
+
+
+@pytest.mark.parametrize("differences", [
+    {"trunk_length_bl": 3.9, "hip_width_bl": 2.9},          # one beyond 3 spreads
+    {"cadence_steps_per_min": 8.0, "stride_time_s": -7.0},   # timing is not the outline
+    {name: float("nan") for name in OUTLINE_PARAMETERS},      # nothing measured
+])
+def test_an_unchanged_outline_says_nothing(differences: dict[str, float]) -> None:
+    assert outline_change(_comparison(differences), "S14") is None
+
+
+def test_coats_change_the_outline_normal_walks_do_not(shared_data: Path) -> None:
+    """Shared data, side view, each session-2 clip against its own person's session-1
+    enrolment: every coat clip is flagged; of the normal walks of that day almost none."""
+    from gait.case.comparisons import compare_parameters
+    from gait.walk.features import load_table
+
+    keypoints = shared_data / "keypoints"
+    enrol = load_table(keypoints / "enrol", "side").frame
+
+    def flagged(folder: str, condition: str) -> list[bool]:
+        frame = load_table(keypoints / folder, "side").frame
+        frame = frame[frame["subject"].isin(set(enrol["subject"]))
+                      & (frame["condition"].replace("", "normal") == condition)]
+        return [outline_change(compare_parameters(clip, enrol[enrol["subject"] == subject],
+                                                  enrol, "side"), subject) is not None
+                for (_, subject), clip in frame.groupby(["clip_id", "subject"])]
+
+    coats, normal = flagged("evidence_covariates_dev", "coat"), flagged("evidence_normal",
+                                                                        "normal")
+    assert len(coats) == 10 and sum(coats) >= 9, coats
+    assert len(normal) == 30 and sum(normal) <= 3, normal

@@ -103,8 +103,11 @@ def test_limitations_known_answers() -> None:
     differ = limitations(
         _evidence(condition="coat", direction="left", frame_size_px=[640, 480], fps=12.5,
                   quality={"n_cycles": 1, "warnings": ["low landmark visibility (mean 0.40)"]}),
-        SUSPECTS, "A", {"evidence_weight": 1.0}, VALIDATION)
+        SUSPECTS, "A", {"evidence_weight": 1.0, "conditions": ["The evidence's body outline "
+                                                               "differs from A's enrolment."]},
+        VALIDATION)
     text = "\n".join(differ)
+    assert "The evidence's body outline differs from A's enrolment." in differ
     assert "recorded as 'coat', A's enrolment as 'normal'" in text
     assert "walk goes left; A was enrolled walking right" in text
     assert "another camera set-up (640x480 at 12.5 fps)" in text

@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gait.identification.verification import Verifier, fit_verifier, similarities
+from gait.identification.verification import (
+    Verifier,
+    cohort_normalised,
+    fit_verifier,
+    similarities,
+)
 
 
 def _clusters(seed: int = 0, n_suspects: int = 4, n_per: int = 30, n_dims: int = 6):
@@ -109,3 +114,32 @@ def test_verifier_validates_shapes_and_values() -> None:
         Verifier(np.zeros(3), np.eye(2), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="NaN"):
         Verifier(np.full(2, np.nan), np.eye(2), np.zeros((2, 2)))
+
+
+def test_cohort_normalisation_known_answer() -> None:
+    """Each suspect against the others' highest similarities: with a cohort of 2, suspect 0
+    (0.9) is judged against 0.5 and 0.3 (mean 0.4, std 0.1)."""
+    similarity = np.array([0.9, 0.5, 0.3, 0.1])
+    got = cohort_normalised(similarity, cohort_size=2)
+    np.testing.assert_allclose(got[0], (0.9 - 0.4) / 0.1)
+    np.testing.assert_allclose(got[1], (0.5 - 0.6) / 0.3)
+    np.testing.assert_allclose(got[3], (0.1 - 0.7) / 0.2)
+
+
+@settings(max_examples=50, deadline=None)
+@given(values=st.lists(st.integers(-100, 100), min_size=3, max_size=40, unique=True),
+       drop=st.floats(-0.5, 0.0), spread=st.floats(0.3, 1.0))
+def test_cohort_normalisation_ignores_a_drop_of_every_similarity(values: list[float],
+                                                                 drop: float,
+                                                                 spread: float) -> None:
+    """A walk that resembles everyone less (every cosine shifted and shrunk alike, as in a
+    coat or on another day) keeps its normalised scores."""
+    similarity = np.array(values) / 100.0
+    np.testing.assert_allclose(cohort_normalised(spread * similarity + drop),
+                               cohort_normalised(similarity), rtol=1e-6, atol=1e-6)
+
+
+def test_cohort_normalisation_needs_a_cohort_and_keeps_a_missing_clip_missing() -> None:
+    with pytest.raises(ValueError, match="3 or more suspects"):
+        cohort_normalised(np.array([0.2, 0.4]))
+    assert np.isnan(cohort_normalised(np.full(5, np.nan))).all()
