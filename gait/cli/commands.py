@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,25 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"  {view}: {info['n_clips']} clips of {info['n_subjects']} subjects, "
                   f"{info['n_cycles']} gait cycles, "
                   f"{len(info['clips_without_cycles'])} clips without a cycle")
+    return 0
+
+
+def cmd_covariate_shifts(args: argparse.Namespace) -> int:
+    """`covariate-shifts`: estimate the covariate shifts of both views, write them."""
+    from gait.walk.covariate_shift import estimate_shifts, shifts_document
+    from gait.walk.features import load_table
+
+    shifts, people = {}, {}
+    for view in ("side", "front"):
+        normal, covariates = (load_table(folder, view).frame
+                              for folder in (args.normal, args.covariates))
+        shifts[view], people[view] = estimate_shifts(normal, covariates, view)
+    source = (f"normal walks {Path(args.normal).name}, covariates "
+              f"{Path(args.covariates).name} (python -m gait covariate-shifts)")
+    Path(args.out).write_text(json.dumps(shifts_document(shifts, people, source), indent=1,
+                                         sort_keys=True) + "\n")
+    print(f"{args.out}: shifts of {', '.join(sorted(shifts['side']))} from "
+          f"{', '.join(people['side'])} (side) and {', '.join(people['front'])} (front)")
     return 0
 
 

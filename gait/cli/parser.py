@@ -114,6 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write the summary as JSON to this file ('-': stdout)")
     p.set_defaults(func=commands.cmd_import)
 
+    p = add("covariate-shifts", "Learn how bags, coats and walking at an angle shift the gait "
+            "parameters, from people filmed both ways on one day (the training shifts).",
+            "python -m gait covariate-shifts --normal ../shared/data/keypoints/evidence_normal "
+            "--covariates ../shared/data/keypoints/evidence_covariates_dev "
+            "--out gait/walk/covariate_shifts.json")
+    p.add_argument("--normal", required=True, help="keypoint data set of normal walks")
+    p.add_argument("--covariates", required=True,
+                   help="keypoint data set of the same people with covariates (condition "
+                        "column: bag, coat, angle ...), the same day")
+    p.add_argument("--out", required=True, help="the JSON file to write")
+    p.set_defaults(func=commands.cmd_covariate_shifts)
+
     def model_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--view", required=True, choices=("side", "front"))
         features = p.add_mutually_exclusive_group()

@@ -61,6 +61,10 @@ class AugmentSettings:
         S14 in a coat against their normal walks of the same day: the rest of the body
         sits 0.03-0.065 body lengths higher relative to the mid-hip (nose and shoulders in
         both views, the feet too in front views).
+    covariate_shift : float
+        Largest multiple of each shipped covariate shift (bag, coat, angle) by which a
+        feature-space copy of every training cycle is moved
+        (:func:`gait.walk.covariate_shift.shifted_copies`); 0: none.
     yaw_deg : float
         Largest turn of the body about its vertical axis through the hips (walking at an
         angle to the camera), using MediaPipe's depth ``z``: the body is seen obliquely and
@@ -77,6 +81,7 @@ class AugmentSettings:
     arm_damping: float = 0.0
     yaw_deg: float = 0.0
     hip_drop_bl: float = 0.0
+    covariate_shift: float = 0.0
 
     def key(self) -> tuple[float, ...]:
         """Every setting, in field order (a new field cannot be left out of the cache key)."""

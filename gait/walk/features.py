@@ -18,6 +18,7 @@ import pandas as pd
 from gait.media.datasets import ClipRecord, load_dataset
 from gait.media.keypoints import KeypointSequence
 from gait.walk.augmentation import AugmentSettings, perturb_sequence
+from gait.walk.covariate_shift import shifted_copies, shipped_shifts
 from gait.walk.cycles import GaitAnalysis, analyse_gait
 from gait.walk.parameters import cycle_parameters, parameters_for_view, visibility_column
 
@@ -87,14 +88,18 @@ class FeatureTable:
                             self.failures, self.clips, self.sources, self._augmented)
 
     def augmented(self, settings: AugmentSettings) -> pd.DataFrame:
-        """Cycles of randomly perturbed copies of this table's clips (training only).
+        """Cycles of randomly perturbed copies of this table's clips (training only), then
+        the covariate-shifted copies of its cycles (``settings.covariate_shift``).
 
-        Needs the keypoints (``sources``, kept by :func:`build_table`); empty without them.
+        The perturbed copies need the keypoints (``sources``, kept by :func:`build_table`).
         Computed once for all sources and shared with tables made by :meth:`select`; only
         the rows of clips present in this table are returned.
         """
+        shifted = shifted_copies(self.frame, shipped_shifts(self.view),
+                                 settings.covariate_shift,
+                                 np.random.default_rng(settings.seed + 1))
         if settings.copies <= 0 or not self.sources:
-            return self.frame.iloc[:0]
+            return shifted
         key = settings.key()
         if key not in self._augmented:
             rng = np.random.default_rng(settings.seed)
@@ -106,7 +111,8 @@ class FeatureTable:
                                                     record.direction, record.condition))
             self._augmented[key] = pd.concat(frames, ignore_index=True)
         rows = self._augmented[key]
-        return rows[rows["clip_id"].isin(set(self.frame["clip_id"]))].reset_index(drop=True)
+        rows = rows[rows["clip_id"].isin(set(self.frame["clip_id"]))]
+        return pd.concat([rows, shifted], ignore_index=True)
 
     def fingerprint(self) -> str:
         """SHA-256 of the table's values, to trace which data a model was trained on."""

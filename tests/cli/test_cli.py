@@ -115,3 +115,19 @@ def test_evaluate_prints_the_open_set_figures(tmp_path: Path, monkeypatch: pytes
     assert ("Cllr 0.250 (min 0.100), misleading for Hp 10.0%, for Hd 1.0%") in printed
     assert "EER 10.0%; FNIR 5.0% at FPIR <= 10% on these impostors" in printed
     assert json.loads(out.read_text())["open_set"]["fnir_at_fpir_10pct"] == 0.05
+
+
+def test_covariate_shifts_remakes_the_shipped_file(shared_data: Path, tmp_path: Path) -> None:
+    """The shifts gait-ID trains with are what `covariate-shifts` makes of the shared
+    development set."""
+    from gait.walk.covariate_shift import SHIFTS_FILE
+
+    out = tmp_path / "shifts.json"
+    keypoints = shared_data / "keypoints"
+    assert main(["covariate-shifts", "--normal", str(keypoints / "evidence_normal"),
+                 "--covariates", str(keypoints / "evidence_covariates_dev"),
+                 "--out", str(out)]) == 0
+    made, shipped = json.loads(out.read_text()), json.loads(SHIFTS_FILE.read_text())
+    assert made["people"] == shipped["people"] == {"side": ["S13", "S14"],
+                                                   "front": ["S13", "S14"]}
+    assert made["views"] == shipped["views"]

@@ -30,9 +30,11 @@ def test_a_bad_override_is_one_clear_line(pair: tuple[str, str], message: str) -
 def test_settings_of_an_older_model_leave_the_covariate_augmentation_off() -> None:
     """Metadata written before the covariate augmentation existed reads back with it off."""
     old = ModelSettings().to_dict()
-    for name in ("augment_clothing_bl", "augment_arm_damping", "augment_yaw_deg"):
+    added = ("augment_clothing_bl", "augment_arm_damping", "augment_yaw_deg",
+             "augment_hip_drop_bl", "augment_covariate_shift", "score_normalisation")
+    for name in added:
         old.pop(name)
     settings = ModelSettings.from_dict(old)
-    assert (settings.augment_clothing_bl, settings.augment_arm_damping,
-            settings.augment_yaw_deg) == (0.0, 0.0, 0.0)
+    assert [getattr(settings, n) for n in added] == [0.0, 0.0, 0.0, 0.0, 0.0, "none"]
+    assert ModelSettings().augment_covariate_shift == 1.0
     assert ModelSettings.from_dict(ModelSettings().to_dict()) == ModelSettings()
