@@ -150,7 +150,7 @@ def model_settings(args: argparse.Namespace) -> Any:
     every ``--setting NAME=VALUE``)."""
     from gait.identification.settings import ModelSettings
 
-    overrides = ModelSettings.parse_overrides(getattr(args, "setting", []) or [])
+    overrides = ModelSettings.parse_overrides(args.setting)
     return ModelSettings.for_view(args.view, **{"with_visibility": args.visibility,
                                                 "seed": args.seed, **overrides})
 

@@ -23,6 +23,7 @@ from gait.identification.model import GaitModel, ModelError, software_versions
 from gait.identification.network import DIRECTIONS, direction_statistics, make_model, training_model
 from gait.identification.settings import ModelSettings
 from gait.identification.verification import fit_verifier, hidden_model, with_verification
+from gait.walk.covariate_shift import shipped_sha256
 from gait.walk.features import FeatureTable, feature_names
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
@@ -141,6 +142,8 @@ def train_network(
                 "fingerprint_sha256": table.fingerprint(),
                 "n_cycles": len(table.frame),
                 "n_augmented_cycles": len(extra),
+                **({"covariate_shifts_sha256": shipped_sha256()}
+                   if settings.augment_covariate_shift > 0 else {}),
                 "n_clips": int(table.frame["clip_id"].nunique()),
                 "epochs_chosen_on_clips": sorted(val_clips),
             },

@@ -15,6 +15,7 @@ angle, which the enrolment clips never show.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -108,6 +109,12 @@ def shifted_copies(frame: pd.DataFrame, shifts: Shifts, largest: float,
 def _shipped() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(SHIFTS_FILE.read_text())
     return data
+
+
+@functools.cache
+def shipped_sha256() -> str:
+    """SHA-256 of :data:`SHIFTS_FILE`, recorded with every model trained on its shifts."""
+    return hashlib.sha256(SHIFTS_FILE.read_bytes()).hexdigest()
 
 
 def shipped_shifts(view: str) -> Shifts:

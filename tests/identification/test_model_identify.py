@@ -22,6 +22,7 @@ from gait.identification.settings import ModelSettings
 from gait.identification.training import train_network
 from gait.media.datasets import ClipRecord
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
+from gait.walk.covariate_shift import shipped_sha256
 from gait.walk.cycles import analyse_gait
 from gait.walk.features import FeatureTable, analysis_features, build_table
 
@@ -235,6 +236,9 @@ def test_early_stopping_chooses_the_epochs_then_every_clip_trains(trained: GaitM
     assert meta["training_data"]["epochs_chosen_on_clips"]  # held out in the first stage
     assert meta["epochs"] == int(np.argmin(first["val_loss"])) + 1
     assert len(final["loss"]) == meta["epochs"] and "val_loss" not in final
+    # The covariate shifts it was trained with (on by default) are traced.
+    assert trained.settings.augment_covariate_shift == 1.0
+    assert meta["training_data"]["covariate_shifts_sha256"] == shipped_sha256()
 
 
 def test_fixed_epochs_skip_the_first_stage() -> None:
