@@ -61,3 +61,34 @@ def keypoint_subset(source: Path, n_subjects: int, view: str, dest: Path) -> Pat
         shutil.copy2(source / name, dest / name)
     rows.to_csv(dest / "manifest.csv", index=False)
     return dest
+
+
+def downgrade_to_version_2(db_path: Path) -> None:
+    """Rewrite a case database as schema version 2 wrote it (before accounts): no users,
+    members or log-in counters, no case owner. SQLite cannot drop a column that references
+    another table, so ``cases`` is rebuilt as its documented procedure does."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    conn.executescript("""
+        PRAGMA foreign_keys = OFF;
+        BEGIN;
+        CREATE TABLE cases_v2 (
+            case_id     INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+            notes       TEXT NOT NULL DEFAULT '',
+            synthetic   INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)),
+            created_at  TEXT NOT NULL,
+            created_by  TEXT NOT NULL DEFAULT ''
+        );
+        INSERT INTO cases_v2 SELECT case_id, name, notes, synthetic, created_at, created_by
+            FROM cases;
+        DROP TABLE cases;
+        ALTER TABLE cases_v2 RENAME TO cases;
+        DROP TABLE case_members;
+        DROP TABLE users;
+        DROP TABLE login_failures;
+        PRAGMA user_version = 2;
+        COMMIT;
+    """)
+    conn.close()

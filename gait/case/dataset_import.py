@@ -9,7 +9,9 @@ from pathlib import Path
 from gait.case.clip_analysis import clip_features
 from gait.case.intake import add_keypoint_clip
 from gait.case.store import CaseStore, StoreError, one_line
+from gait.case.store.permissions import CHANGE_CASE
 from gait.media.datasets import read_manifest
+from gait.media.files import import_root, inside_root
 from gait.media.keypoints import KeypointFormatError, load_npz
 from gait.walk.cycles import analyse_gait
 
@@ -75,12 +77,22 @@ def import_keypoint_folder(store: CaseStore, case_id: int, folder: str | Path, a
     ------
     StoreError
         If the folder has no readable manifest.
+    OutsideImportRoot
+        On a store acting for a user (the dashboard), if the folder or one of its files lies
+        outside the import root (``GAIT_IMPORT_ROOT``; unset: no folder may be read). The
+        machine's operator (the command line) reads any folder.
     """
-    store.case(case_id)
+    store.require(CHANGE_CASE, case_id)
+    root = import_root() if store.user is not None else None
+    if store.user is not None:
+        folder = inside_root(folder, root)
     try:
         records = read_manifest(folder)
     except KeypointFormatError as exc:
         raise StoreError(one_line(exc)) from exc
+    if store.user is not None:  # a file of the manifest may be a link out of the root
+        for record in records:
+            inside_root(record.file, root)
     n_added = n_existing = 0
     refused: list[tuple[str, str]] = []
     created: list[str] = []

@@ -50,3 +50,53 @@ def sha256_file(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str
         while chunk := handle.read(chunk_bytes):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+IMPORT_ROOT_ENV = "GAIT_IMPORT_ROOT"
+
+
+class OutsideImportRoot(PermissionError):
+    """A server-side path that is not inside the import root (one readable line)."""
+
+
+def import_root() -> Path | None:
+    """The folder under which the dashboard may read server-side files (``GAIT_IMPORT_ROOT``,
+    resolved), or ``None`` when it is not set: import from the server disabled."""
+    text = os.environ.get(IMPORT_ROOT_ENV, "").strip()
+    return Path(text).expanduser().resolve() if text else None
+
+
+def inside_root(path: str | os.PathLike[str], root: Path | None,
+                base: Path | None = None) -> Path:
+    """``path`` resolved, if it lies inside ``root``; else OutsideImportRoot.
+
+    A relative ``path`` is taken relative to ``base`` (default ``root``). ``..`` components
+    are refused outright, and symbolic links are followed before the check, so a link inside
+    the root that points out of it is refused too.
+
+    Parameters
+    ----------
+    path : path-like
+    root : Path or None
+        The import root (:func:`import_root`); None refuses every path (import disabled).
+    base : Path, optional
+
+    Raises
+    ------
+    OutsideImportRoot
+    """
+    if root is None:
+        raise OutsideImportRoot(f"reading folders on the server is disabled; an administrator "
+                                f"sets {IMPORT_ROOT_ENV} to the folder it may read from")
+    text = os.fspath(path).strip()
+    candidate = Path(text).expanduser()
+    if ".." in candidate.parts:
+        raise OutsideImportRoot(f"{text}: '..' is not allowed in a path to import")
+    if not candidate.is_absolute():
+        candidate = (base or root) / candidate
+    resolved = candidate.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        link = " (through a symbolic link)" if candidate.absolute() != resolved and \
+            candidate.absolute().is_relative_to(root.resolve()) else ""
+        raise OutsideImportRoot(f"{text} is outside the import folder {root}{link}")
+    return resolved

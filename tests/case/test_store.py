@@ -21,6 +21,7 @@ from gait.case.store import (
     default_data_dir,
 )
 from gait.pose.synthetic import synthetic_walk
+from tests.helpers import downgrade_to_version_2
 
 
 def _png() -> bytes:
@@ -218,7 +219,8 @@ def test_a_version_1_store_is_upgraded_and_keeps_its_clips(tmp_path: Path) -> No
     case = store.create_case("Case")
     alice = store.add_suspect(case.case_id, "Alice")
     clip_id = _add_keypoint_clip(store, case.case_id, alice.suspect_id, seed=3)
-    # The store as version 1 wrote it: no walk columns, one clip per video.
+    # The store as version 1 wrote it: no accounts, no walk columns, one clip per video.
+    downgrade_to_version_2(store.db_path)
     conn = sqlite3.connect(store.db_path)
     conn.executescript("""
         DROP INDEX clips_one_per_walk;
@@ -234,14 +236,15 @@ def test_a_version_1_store_is_upgraded_and_keeps_its_clips(tmp_path: Path) -> No
     before = store.audit()
 
     upgraded = CaseStore(tmp_path)
-    assert upgraded.schema_version == SCHEMA_VERSION == 2
+    assert upgraded.schema_version == SCHEMA_VERSION == 3
     clip = upgraded.clip(clip_id)
     assert (clip.track_id, clip.start_s, clip.end_s) == (None, None, None)
     assert clip.walk_label == ""
     events = upgraded.audit()
     assert events[:len(before)] == before
     assert [(e.action, e.details["from_version"], e.details["to_version"])
-            for e in events[len(before):]] == [("schema upgraded", 1, 2)]
+            for e in events[len(before):]] == [("schema upgraded", 1, 2),
+                                               ("schema upgraded", 2, 3)]
     CaseStore(tmp_path)  # opening again upgrades nothing
     assert len(CaseStore(tmp_path).audit()) == len(events)
 

@@ -15,12 +15,12 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from gait.case.store.database import Database
 from gait.case.store.records import StoreError
+from gait.case.store.users import UserTable
 from gait.media.files import atomic_write, sha256_bytes, sha256_file
 
 
-class BlobFiles(Database):
+class BlobFiles(UserTable):
     """The store's content-addressed files (see the module docstring)."""
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from gait.case.store.cases import CaseTables
 from gait.case.store.database import to_json, utc_now
+from gait.case.store.permissions import CHANGE_CASE, OPEN_CASE
 from gait.case.store.records import CLIP_DIRECTIONS, ROLES, SOURCES, Clip, StoreError, one_line
 from gait.media.keypoints import VIEWS, KeypointFormatError, KeypointSequence, load_npz
 
@@ -86,6 +87,7 @@ class ClipTable(CaseTables):
         StoreError
             On invalid values, an unknown case or suspect, or a suspect of another case.
         """
+        self.require(CHANGE_CASE, case_id)
         if role not in ROLES:
             raise StoreError(f"clip role must be one of {ROLES}, got {role!r}")
         if source not in SOURCES:
@@ -122,7 +124,7 @@ class ClipTable(CaseTables):
                      keypoints_sha256, overlay_sha256, float(sequence.fps), width, height,
                      float(sequence.duration_s), int(sequence.n_frames),
                      int(sequence.detected.sum()), float(mean_visibility), int(n_cycles),
-                     to_json(list(warnings)), utc_now(), actor or "", track_id, start_s,
+                     to_json(list(warnings)), utc_now(), self._who(actor), track_id, start_s,
                      end_s),
                 )
                 clip_id = int(cursor.lastrowid or 0)
@@ -144,6 +146,7 @@ class ClipTable(CaseTables):
 
     def _existing_clip(self, case_id: int, video_sha256: str | None, keypoints_sha256: str,
                        walk: Walk | None = None) -> Clip | None:
+        self.require(OPEN_CASE, case_id)
         with self._connect() as conn:
             if video_sha256 is not None and walk is not None:
                 row = conn.execute(
@@ -161,6 +164,7 @@ class ClipTable(CaseTables):
 
     def clips_of_video(self, case_id: int, video_sha256: str) -> list[Clip]:
         """The case's clips of this video (by content; one per walk analysed), oldest first."""
+        self.require(OPEN_CASE, case_id)
         with self._connect() as conn:
             rows = conn.execute("SELECT * FROM clips WHERE case_id = ? AND video_sha256 = ? "
                                 "ORDER BY clip_id", (case_id, video_sha256)).fetchall()
@@ -173,6 +177,7 @@ class ClipTable(CaseTables):
     def clips(self, case_id: int, view: str | None = None, role: str | None = None,
               suspect_id: int | None = None) -> list[Clip]:
         """The clips of a case, optionally of one view, role or suspect, oldest first."""
+        self.require(OPEN_CASE, case_id)
         query = "SELECT * FROM clips WHERE case_id = ?"
         args: list[Any] = [case_id]
         for column, value in (("view", view), ("role", role), ("suspect_id", suspect_id)):
@@ -189,6 +194,7 @@ class ClipTable(CaseTables):
             row = conn.execute("SELECT * FROM clips WHERE clip_id = ?", (clip_id,)).fetchone()
         if row is None:
             raise StoreError(f"there is no clip #{clip_id}")
+        self.require(OPEN_CASE, row["case_id"])
         return self._clip(row)
 
     def keypoints(self, clip: Clip) -> KeypointSequence:
@@ -199,6 +205,7 @@ class ClipTable(CaseTables):
         StoreError
             If the file is missing, altered or unreadable.
         """
+        self.require(OPEN_CASE, clip.case_id)
         path = self.blob_path(clip.keypoints_sha256)
         try:
             return load_npz(path, clip_id=str(clip.clip_id))
@@ -207,8 +214,10 @@ class ClipTable(CaseTables):
 
     def video_path(self, clip: Clip) -> Path | None:
         """The clip's original video (hash-checked), or ``None`` for imported keypoints."""
+        self.require(OPEN_CASE, clip.case_id)
         return self.blob_path(clip.video_sha256) if clip.video_sha256 else None
 
     def overlay_path(self, clip: Clip) -> Path | None:
         """The clip's H.264 overlay MP4 (hash-checked), or ``None`` if none was made."""
+        self.require(OPEN_CASE, clip.case_id)
         return self.blob_path(clip.overlay_sha256) if clip.overlay_sha256 else None

@@ -142,8 +142,7 @@ class Database:
             return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
     # -- audit -------------------------------------------------------------------------------
-    @staticmethod
-    def _log(conn: sqlite3.Connection, action: str, case_id: int | None,
+    def _log(self, conn: sqlite3.Connection, action: str, case_id: int | None,
              details: Mapping[str, Any], actor: str) -> None:
         conn.execute(
             "INSERT INTO audit (at, case_id, action, details_json, software_version, actor) "
@@ -163,7 +162,7 @@ class Database:
         details : mapping, optional
             JSON-ready facts (hashes, file names, settings, timings ...).
         actor : str
-            Who did it (a session id).
+            Who did it (a user name; the acting user's when the store acts for one).
         """
         with self._write() as conn:
             self._log(conn, action, case_id, details or {}, actor)

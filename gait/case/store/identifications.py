@@ -10,6 +10,7 @@ from typing import Any
 from gait.case.store.clips import ClipTable
 from gait.case.store.database import to_json, utc_now
 from gait.case.store.models import ModelTable
+from gait.case.store.permissions import CHANGE_CASE, OPEN_CASE
 from gait.case.store.records import IdentificationRecord, StoreError
 
 
@@ -28,6 +29,7 @@ class IdentificationTable(ClipTable, ModelTable):
                            suspect: str | None, calibrated_probability: float | None,
                            result: Mapping[str, Any], actor: str = "") -> IdentificationRecord:
         """Record an identification and its audit event in one transaction."""
+        self.require(CHANGE_CASE, case_id)
         clip, model = self.clip(clip_id), self.model(model_id)
         if clip.case_id != case_id or model.case_id != case_id:
             raise StoreError("the clip and the model must belong to the case")
@@ -38,7 +40,7 @@ class IdentificationTable(ClipTable, ModelTable):
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (case_id, clip_id, model_id, verdict, suspect,
                  None if calibrated_probability is None else float(calibrated_probability),
-                 to_json(dict(result)), utc_now(), actor or ""),
+                 to_json(dict(result)), utc_now(), self._who(actor)),
             )
             identification_id = int(cursor.lastrowid or 0)
             self._log(conn, "identification", case_id, {
@@ -56,10 +58,12 @@ class IdentificationTable(ClipTable, ModelTable):
                                (identification_id,)).fetchone()
         if row is None:
             raise StoreError(f"there is no identification #{identification_id}")
+        self.require(OPEN_CASE, row["case_id"])
         return self._identification(row)
 
     def identifications(self, case_id: int) -> list[IdentificationRecord]:
         """Every identification of a case, newest first."""
+        self.require(OPEN_CASE, case_id)
         with self._connect() as conn:
             rows = conn.execute(
                 "SELECT * FROM identifications WHERE case_id = ? "

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from gait.case.store.cases import CaseTables
 from gait.case.store.database import to_json, utc_now
+from gait.case.store.permissions import CHANGE_CASE, OPEN_CASE
 from gait.case.store.records import ModelRecord, StoreError
 from gait.media.files import sha256_file
 
@@ -37,6 +38,7 @@ class ModelTable(CaseTables):
         transaction that records them, so a failure leaves no half-recorded model.
         """
         self.case(case_id)
+        self.require(CHANGE_CASE, case_id)
         staging = self.model_dir / f".staging-{uuid.uuid4().hex}"
         try:
             keras_path, json_path = model.save(staging / "model")
@@ -48,7 +50,7 @@ class ModelTable(CaseTables):
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (case_id, model.view, int(model.settings.with_visibility),
                      to_json(list(model.suspects)), to_json(dict(metrics)), keras_sha, json_sha,
-                     utc_now(), actor or ""),
+                     utc_now(), self._who(actor)),
                 )
                 model_id = int(cursor.lastrowid or 0)
                 final = self.model_dir / str(model_id)
@@ -72,10 +74,12 @@ class ModelTable(CaseTables):
             row = conn.execute("SELECT * FROM models WHERE model_id = ?", (model_id,)).fetchone()
         if row is None:
             raise StoreError(f"there is no model #{model_id}")
+        self.require(OPEN_CASE, row["case_id"])
         return self._model(row)
 
     def models(self, case_id: int, view: str | None = None) -> list[ModelRecord]:
         """The models of a case (optionally of one view), newest first."""
+        self.require(OPEN_CASE, case_id)
         query = "SELECT * FROM models WHERE case_id = ?"
         args: list[Any] = [case_id]
         if view is not None:
@@ -87,9 +91,10 @@ class ModelTable(CaseTables):
 
     def model_hashes(self, record: ModelRecord) -> tuple[str, str]:
         """SHA-256 of the model's ``.keras`` and ``.json`` files, as recorded at training."""
+        self.require(OPEN_CASE, record.case_id)
         with self._connect() as conn:
-            row = conn.execute("SELECT keras_sha256, json_sha256 FROM models WHERE model_id = ?",
-                               (record.model_id,)).fetchone()
+            row = conn.execute("SELECT keras_sha256, json_sha256 FROM models WHERE model_id = ? "
+                               "AND case_id = ?", (record.model_id, record.case_id)).fetchone()
         if row is None:
             raise StoreError(f"there is no model #{record.model_id}")
         return str(row["keras_sha256"]), str(row["json_sha256"])

@@ -55,6 +55,9 @@ class Case:
         True for a demo case built from the procedural walker (not real people).
     created_at : str
         UTC, ISO 8601.
+    owner_id : int or None
+        The user who owns the case (None for a case of an older store not yet given to the
+        first administrator, or one made without an account, e.g. by a script).
     """
 
     case_id: int
@@ -62,6 +65,7 @@ class Case:
     notes: str
     synthetic: bool
     created_at: str
+    owner_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -291,3 +295,60 @@ class CaseSummary:
     n_identifications: int
     next_step: str
     suspects_by_view: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class User:
+    """An account of the case store (never its password, nor its hash).
+
+    Attributes
+    ----------
+    user_id : int
+    user_name : str
+        Unique, case-insensitive; the name the audit log records.
+    display_name : str
+    role : str
+        ``administrator``, ``investigator`` or ``reviewer``
+        (:mod:`gait.case.store.permissions`).
+    disabled : bool
+    has_password : bool
+        False for an account that signs in through single sign-on only.
+    created_at : str
+        UTC, ISO 8601.
+    """
+
+    user_id: int
+    user_name: str
+    display_name: str
+    role: str
+    disabled: bool
+    has_password: bool
+    created_at: str
+
+    @property
+    def label(self) -> str:
+        """``Display Name (user_name, role)``."""
+        return f"{self.display_name} ({self.user_name}, {self.role})"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A user's membership of a case.
+
+    Attributes
+    ----------
+    case_id : int
+    user : User
+    owner : bool
+        The case's owner (adds and removes members).
+    added_at : str
+        UTC, ISO 8601.
+    added_by : str
+        User name of who added them.
+    """
+
+    case_id: int
+    user: User
+    owner: bool
+    added_at: str
+    added_by: str

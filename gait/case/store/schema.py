@@ -7,23 +7,53 @@ gets :data:`SCHEMA` at :data:`SCHEMA_VERSION`; an older one is brought up to it 
 
 Versions: 1, the first; 2, the walk analysed in a clip's recording (``track_id``, ``start_s``,
 ``end_s``): a recording of several people or walks gives one clip per walk, so a video is no
-longer unique in a case, the walk is.
+longer unique in a case, the walk is; 3, accounts (``users``, Argon2id password hashes only),
+case membership and ownership (``case_members``, ``cases.owner_id``) and the failed log-in
+counters (``login_failures``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
-SCHEMA = """
+# The accounts of version 3 (also the first step of its migration).
+ACCOUNTS = """
+CREATE TABLE users (
+    user_id        INTEGER PRIMARY KEY,
+    user_name      TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(user_name)) > 0),
+    display_name   TEXT NOT NULL,
+    role           TEXT NOT NULL CHECK (role IN ('administrator', 'investigator', 'reviewer')),
+    password_hash  TEXT CHECK (password_hash IS NULL OR password_hash LIKE '$argon2id$%'),
+    disabled       INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at     TEXT NOT NULL,
+    created_by     TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE case_members (
+    case_id   INTEGER NOT NULL REFERENCES cases(case_id) ON DELETE RESTRICT,
+    user_id   INTEGER NOT NULL REFERENCES users(user_id) ON DELETE RESTRICT,
+    added_at  TEXT NOT NULL,
+    added_by  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (case_id, user_id)
+);
+CREATE TABLE login_failures (
+    key              TEXT PRIMARY KEY,
+    failures         INTEGER NOT NULL,
+    last_failure_at  REAL NOT NULL,
+    locked_until     REAL NOT NULL DEFAULT 0
+);
+"""
+
+SCHEMA = ACCOUNTS + """
 CREATE TABLE cases (
     case_id     INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
     notes       TEXT NOT NULL DEFAULT '',
     synthetic   INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)),
     created_at  TEXT NOT NULL,
-    created_by  TEXT NOT NULL DEFAULT ''
+    created_by  TEXT NOT NULL DEFAULT '',
+    owner_id    INTEGER REFERENCES users(user_id) ON DELETE RESTRICT
 );
 CREATE TABLE suspects (
     suspect_id    INTEGER PRIMARY KEY,
@@ -130,6 +160,10 @@ CREATE UNIQUE INDEX clips_one_per_walk ON clips(case_id, video_sha256, track_id,
     WHERE video_sha256 IS NOT NULL AND track_id IS NOT NULL;
 CREATE UNIQUE INDEX clips_one_per_video ON clips(case_id, video_sha256)
     WHERE video_sha256 IS NOT NULL AND track_id IS NULL;
+"""),
+    3: ("accounts with roles, case members and owners, failed log-in counters; the cases are "
+        "given to the first administrator when that account is created", ACCOUNTS + """
+ALTER TABLE cases ADD COLUMN owner_id INTEGER REFERENCES users(user_id) ON DELETE RESTRICT;
 """),
 }
 
