@@ -193,6 +193,10 @@ def log_in(store: CaseStore, user_name: str, password: str, client: str = "local
                   "wrong password" if not matches else "account disabled")
         store.log("log-in failed", None, {"user_name": user_name, "client": client,
                                           "reason": reason, "failures": failures}, ANONYMOUS)
+        if failures >= throttle.lock_after:
+            raise LoginRefused("wrong user name or password; log-in locked after repeated "
+                               f"failures: try again in {throttle.lock_s:.0f} s",
+                               throttle.lock_s)
         raise LoginRefused("wrong user name or password (or the account is disabled)",
                            throttle.wait_s(failures))
     user, password_hash = found

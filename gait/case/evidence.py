@@ -12,6 +12,7 @@ from gait import __version__
 from gait.case.clip_analysis import analysis_version, clip_frame
 from gait.case.comparisons import COMPARISON_COLUMNS, compare_parameters, outline_change
 from gait.case.store import CaseStore, IdentificationRecord, StoreError, one_line
+from gait.case.store.permissions import CHANGE_CASE
 from gait.case.tables import case_table
 from gait.case.training import METRIC_THRESHOLD, load_case_model
 from gait.walk.features import FeatureTable
@@ -61,6 +62,7 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
     from gait.identification.identify import identify_table
     from gait.identification.model import ModelError
 
+    store.require(CHANGE_CASE, case_id)
     clip, record = store.clip(clip_id), store.model(model_id)
     if clip.case_id != case_id or record.case_id != case_id:
         raise StoreError("the clip and the model must belong to the open case")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from gait.case.clip_analysis import clip_features
 from gait.case.store import CLIP_DIRECTIONS, CaseStore, Clip, StoreError, one_line
+from gait.case.store.permissions import CHANGE_CASE
 from gait.media.keypoints import VIEWS, KeypointFormatError, KeypointSequence
 from gait.walk.cycles import analyse_gait
 from gait.walk.quality import QualityCard, quality_card
@@ -199,6 +200,7 @@ def store_recording(store: CaseStore, case_id: int, source_path: str | Path, ori
         (the scan says so); analysing it is refused.
     """
     store.case(case_id)
+    store.require(CHANGE_CASE, case_id)
     source = Path(source_path)
     original_name = one_line(original_name) or source.name
     video_sha, reason = _store_video(store, case_id, source, original_name, role, actor)
@@ -284,6 +286,7 @@ def _ingest_video(store: CaseStore, case_id: int, suspect_id: int | None, role: 
                   condition: str, progress: ProgressCallback | None, actor: str,
                   choice: WalkChoice | None) -> ClipReport:
     store.case(case_id)
+    store.require(CHANGE_CASE, case_id)
     _check_view_direction(view, direction)
     if suspect_id is not None and store.suspect(suspect_id).case_id != case_id:
         raise StoreError(f"suspect #{suspect_id} belongs to another case")
@@ -359,6 +362,7 @@ def enrol_walk(store: CaseStore, case_id: int, suspect_id: int, video_sha256: st
                choice: WalkChoice | None = None) -> ClipReport:
     """Enrol a walk of a video already stored in the case (:func:`store_recording`), e.g.
     another person or walking segment of a recording (parameters as :func:`enrol_video`)."""
+    store.require(CHANGE_CASE, case_id)
     name = _stored_video(store, case_id, video_sha256)
     _check_view_direction(view, direction)
     if store.suspect(suspect_id).case_id != case_id:
@@ -388,6 +392,7 @@ def add_evidence_walk(store: CaseStore, case_id: int, video_sha256: str, view: s
                       choice: WalkChoice | None = None) -> ClipReport:
     """Add a walk of an evidence video already stored in the case as an evidence clip (e.g.
     another person of the same recording; parameters as :func:`add_evidence_video`)."""
+    store.require(CHANGE_CASE, case_id)
     name = _stored_video(store, case_id, video_sha256)
     _check_view_direction(view, direction)
     return _analyse_walk(store, case_id, None, "evidence", video_sha256, name, view, direction,
@@ -409,6 +414,7 @@ def add_keypoint_clip(store: CaseStore, case_id: int, suspect_id: int | None,
     ClipReport
         Refused when an enrolment clip has no complete gait cycle.
     """
+    store.require(CHANGE_CASE, case_id)
     _check_view_direction(view, direction)
     analysis = analyse_gait(sequence, view)
     clip_features(store, keypoints_sha256, view, analysis=analysis)

@@ -21,6 +21,7 @@ from gait.case.report import content_sha256, report_content
 from gait.case.report_figures import ece_png, evidence_frames_png, lr_ranking_png, tippett_png
 from gait.case.signing import installation_id, sign_report, signing_key
 from gait.case.store import CaseStore, StoreError
+from gait.case.store.permissions import MAKE_REPORT
 from gait.identification.likelihood import VERBAL_SCALE
 from gait.media.files import atomic_write
 
@@ -321,7 +322,10 @@ def write_case_report(store: CaseStore, identification_id: int,
     StoreError
         If the identification or a file it rests on is missing or altered, or the report
         cannot be written.
+    AccessDenied
+        If the acting user may not make reports of the case.
     """
+    store.require(MAKE_REPORT, store.identification(identification_id).case_id)
     content = report_content(store, identification_id)
     signer = installation_id(signing_key(store.data_dir).public_key())
     data = render_pdf(content, report_figures(store, content), signer)

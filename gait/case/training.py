@@ -16,6 +16,7 @@ import pandas as pd
 
 from gait.case.clip_analysis import Memo
 from gait.case.store import CaseStore, ModelRecord, StoreError, one_line
+from gait.case.store.permissions import CHANGE_CASE
 from gait.case.tables import case_table
 from gait.walk.features import FeatureTable
 
@@ -151,6 +152,7 @@ def train_case_model(store: CaseStore, case_id: int, view: str, with_visibility:
     from gait.identification.model import ModelError
     from gait.identification.settings import ModelSettings
 
+    store.require(CHANGE_CASE, case_id)
     name_at_lr = DEFAULT_NAME_AT_LR if name_at_lr is None else float(name_at_lr)
     if not 1 <= name_at_lr < float("inf"):
         raise StoreError(f"the likelihood ratio that names a suspect must be at least 1, not "

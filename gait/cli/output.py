@@ -83,10 +83,11 @@ def native_stderr_discarded() -> Iterator[None]:
 
 def user_errors() -> tuple[type[BaseException], ...]:
     """The error types whose message is the whole explanation for the user."""
+    from gait.case.store import StoreError
     from gait.identification.model import ModelError
     from gait.media.keypoints import KeypointFormatError
 
-    errors: list[type[BaseException]] = [UserError, KeypointFormatError, ModelError,
+    errors: list[type[BaseException]] = [UserError, StoreError, KeypointFormatError, ModelError,
                                          FileNotFoundError, IsADirectoryError, PermissionError]
     try:
         from gait.media.video import VideoError

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gait import __version__
-from gait.cli import commands, reports, tracks
+from gait.cli import commands, reports, tracks, users
 from gait.cli.output import (
     EXIT_USER_ERROR,
     native_stderr_discarded,
@@ -43,6 +43,7 @@ EPILOG = """examples:
   python -m gait catalogue --markdown docs/parameters.md
   python -m gait report --data-dir data --identification 3 --out report.pdf
   python -m gait verify-report report.pdf --public-key lab.pem
+  python -m gait users add ivan --role investigator --display-name "Ivan Petrov"
 """
 
 
@@ -191,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", help="write to this file")
     p.set_defaults(func=commands.cmd_catalogue)
     reports.add_report_commands(add)
+    users.add_user_commands(add)
     return parser
 
 
