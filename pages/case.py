@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from ui import common
+from gait.case.store.permissions import CREATE_CASE
+from ui import common, members
 
 NEXT_PAGE = {
     "Enrolment": ("pages/enrolment.py", ":material/person_add:"),
@@ -17,31 +18,33 @@ st.write("Identify a person among a pool of suspects from the way they walk: enr
          "person in an evidence clip, or whether none of them does.")
 
 store = common.store()
-new_col, demo_col = st.columns([2, 1])
-with new_col, st.form("new_case", clear_on_submit=True, border=True):
-    st.subheader("New case")
-    name = st.text_input("Case name", placeholder="e.g. 2026-0412 Harbour Street")
-    notes = st.text_area("Notes (optional)", height=70)
-    if st.form_submit_button("Create case", icon=":material/add:"):
-        with common.guard("Creating the case"):
-            case = store.create_case(name, notes, actor=common.actor())
-            common.select_case(case.case_id)
-            st.toast(f"Case '{case.name}' created.")
-with demo_col, st.container(border=True):
-    st.subheader("Try it")
-    st.write("A demo case of synthetic walkers (procedurally generated, not real people) "
-             "lets you try every page at once.")
-    if st.button("Open the synthetic demo case", icon=":material/science:"):
-        with common.guard("Building the demo case"), st.spinner("Building the demo case ..."):
-            from gait.case.demo import build_demo_case
+if store.may(CREATE_CASE):
+    new_col, demo_col = st.columns([2, 1])
+    with new_col, st.form("new_case", clear_on_submit=True, border=True):
+        st.subheader("New case")
+        name = st.text_input("Case name", placeholder="e.g. 2026-0412 Harbour Street")
+        notes = st.text_area("Notes (optional)", height=70)
+        if st.form_submit_button("Create case", icon=":material/add:"):
+            with common.guard("Creating the case"):
+                case = store.create_case(name, notes)
+                common.select_case(case.case_id)
+                st.toast(f"Case '{case.name}' created.")
+    with demo_col, st.container(border=True):
+        st.subheader("Try it")
+        st.write("A demo case of synthetic walkers (procedurally generated, not real people) "
+                 "lets you try every page at once.")
+        if st.button("Open the synthetic demo case", icon=":material/science:"):
+            with common.guard("Building the demo case"), st.spinner("Building the demo case ..."):
+                from gait.case.demo import build_demo_case
 
-            case = build_demo_case(store, actor=common.actor())
-            common.select_case(case.case_id)
+                case = build_demo_case(store)
+                common.select_case(case.case_id)
 
 case = common.case_picker(required=False)
 if case is None:
-    st.info("No case yet: create one above, or open the synthetic demo case.",
-            icon=":material/info:")
+    st.info("No case yet: create one above, or open the synthetic demo case."
+            if store.may(CREATE_CASE) else "No case yet that you are a member of: a case's "
+            "owner adds you to it.", icon=":material/info:")
     st.stop()
 
 summary = store.summary(case.case_id)
@@ -87,6 +90,8 @@ if identifications:
         "verdict": r.verdict, "suspect": r.suspect or "",
         "calibrated probability": r.calibrated_probability,
     } for r in reversed(identifications)]), hide_index=True)
+
+members.show_members(store, case)
 
 with st.expander("Audit log (append-only)"):
     events = store.audit(case.case_id)

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from gait.case import dataset_import, intake
+from gait.media.files import IMPORT_ROOT_ENV, import_root
 from ui import common, walks
 
 DIRECTIONS = {
@@ -18,6 +19,7 @@ st.title("Enrolment")
 case = common.case_picker()
 store = common.store()
 actor = common.actor()
+can_change = common.read_only_notice(case)
 # This case's stored recordings of several people or walks, waiting for a choice of walk.
 PENDING = f"enrol_recordings_{case.case_id}"
 
@@ -25,16 +27,17 @@ suspects_tab, upload_tab, import_tab, clips_tab = st.tabs(
     ["Suspects", "Upload clips", "Import keypoints", "Enrolled clips"])
 
 with suspects_tab:
-    with st.form("new_suspect", clear_on_submit=True):
-        st.subheader("Add a suspect")
-        name = st.text_input("Name or reference")
-        notes = st.text_area("Notes (optional)", height=70)
-        photo = st.file_uploader("Photo (optional)", type=["jpg", "jpeg", "png"])
-        if st.form_submit_button("Add suspect", icon=":material/person_add:"):
-            with common.guard("Adding the suspect"):
-                suspect = store.add_suspect(case.case_id, name, notes,
-                                            photo.getvalue() if photo else None, actor=actor)
-                st.toast(f"Suspect '{suspect.name}' added.")
+    if can_change:
+        with st.form("new_suspect", clear_on_submit=True):
+            st.subheader("Add a suspect")
+            name = st.text_input("Name or reference")
+            notes = st.text_area("Notes (optional)", height=70)
+            photo = st.file_uploader("Photo (optional)", type=["jpg", "jpeg", "png"])
+            if st.form_submit_button("Add suspect", icon=":material/person_add:"):
+                with common.guard("Adding the suspect"):
+                    suspect = store.add_suspect(case.case_id, name, notes,
+                                                photo.getvalue() if photo else None, actor=actor)
+                    st.toast(f"Suspect '{suspect.name}' added.")
     suspects = store.suspects(case.case_id)
     if not suspects:
         st.info("No suspect yet in this case.", icon=":material/info:")
@@ -51,7 +54,9 @@ with suspects_tab:
 
 with upload_tab:
     suspects = store.suspects(case.case_id)
-    if not suspects:
+    if not can_change:
+        st.caption("Uploading clips changes the case: not open to your role.")
+    elif not suspects:
         st.info("Add a suspect first (Suspects tab).", icon=":material/info:")
     else:
         ids = [s.suspect_id for s in suspects]
@@ -122,17 +127,26 @@ with upload_tab:
                     st.rerun()
 
 with import_tab:
-    st.write("Import a keypoint data set folder: `.npz` files with a `manifest.csv` "
-             "(the format of `gait extract`, see the README). Suspects are created from the "
-             "manifest's subject column. The folder is read on the server.")
-    folder = st.text_input("Folder on the server", placeholder="/data/keypoints/enrol")
-    if st.button("Import keypoints", disabled=not folder, icon=":material/upload_file:"):
-        with common.guard("Importing keypoints"), st.spinner("Importing ..."):
-            result = dataset_import.import_keypoint_folder(store, case.case_id, folder, actor=actor)
-            st.success(f"Imported {result.n_added} clips ({result.n_existing} already in the "
-                       f"case); new suspects: {', '.join(result.suspects_created) or 'none'}.")
-            for clip_id, reason in result.refused:
-                st.warning(f"{clip_id}: not imported, {reason}")
+    if not can_change:
+        st.caption("Importing keypoints changes the case: not open to your role.")
+    else:
+        st.write("Import a keypoint data set folder: `.npz` files with a `manifest.csv` "
+                 "(the format of `gait extract`, see the README). Suspects are created from the "
+                 "manifest's subject column. The folder is read on the server, inside the "
+                 "import folder an administrator set (GAIT_IMPORT_ROOT); a relative path is "
+                 "taken from there.")
+        root = import_root()
+        folder = st.text_input("Folder on the server", placeholder=str(root or "") or
+                               f"import from the server is off: {IMPORT_ROOT_ENV} is not set")
+        if st.button("Import keypoints", disabled=not folder, icon=":material/upload_file:"):
+            with common.guard("Importing keypoints"), st.spinner("Importing ..."):
+                result = dataset_import.import_keypoint_folder(store, case.case_id, folder,
+                                                               actor=actor)
+                st.success(f"Imported {result.n_added} clips ({result.n_existing} already in "
+                           f"the case); new suspects: "
+                           f"{', '.join(result.suspects_created) or 'none'}.")
+                for clip_id, reason in result.refused:
+                    st.warning(f"{clip_id}: not imported, {reason}")
 
 with clips_tab:
     clips = store.clips(case.case_id, role="enrolment")

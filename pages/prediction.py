@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from gait.case import evidence, intake
-from ui import common, identification_view, walks
+from ui import case_review, common, identification_view, walks
 
 st.title("Prediction")
 case = common.case_picker()
@@ -25,8 +25,9 @@ model = st.selectbox(
                            f"trained {m.created_at}"))
 st.caption(f"Suspects of this model: {', '.join(model.suspects)}")
 
-source = st.radio("Evidence", ["Upload a new clip", "Use a stored evidence clip"],
-                  horizontal=True)
+can_change = common.read_only_notice(case)
+sources = ["Upload a new clip", "Use a stored evidence clip"] if can_change else []
+source = st.radio("Evidence", sources, horizontal=True) if sources else None
 PENDING = f"evidence_recording_{case.case_id}"  # a stored recording awaiting a choice of walk
 clip_id = None
 if source == "Upload a new clip":
@@ -57,7 +58,7 @@ if source == "Upload a new clip":
                          icon=":material/policy:"):
                 clip_id = common.evidence_walk(store, case.case_id, recording, model.view,
                                                choice, actor)
-else:
+elif source is not None:
     stored_clips = store.clips(case.case_id, view=model.view, role="evidence")
     if not stored_clips:
         st.info(f"No stored {model.view}-view evidence clip in this case.",
@@ -96,3 +97,9 @@ if history:
             "top log10 LR": r.result.get("open_set_score")
             if r.result.get("likelihood") else None, "by": r.added_by,
         } for r in reversed(history)]), hide_index=True)
+        by_id = {r.identification_id: r for r in history}
+        picked = st.selectbox("Case report of an identification", list(by_id), index=None,
+                              format_func=lambda i: f"identification #{i}",
+                              placeholder="choose an identification", key="report_of")
+    if picked is not None:
+        case_review.show_report(store, by_id[picked], actor)

@@ -35,9 +35,10 @@ clips = store.clips(case.case_id, view=view, role="enrolment")
 n_suspects = len({c.suspect_id for c in clips})
 st.caption(f"{len(clips)} enrolled {view} clips of {n_suspects} suspects.")
 
-if st.button("Train and evaluate", type="primary", icon=":material/model_training:",
-             disabled=n_suspects < 2,
-             help=None if n_suspects >= 2 else "Enrol clips of at least two suspects first."):
+if common.read_only_notice(case) and st.button(
+        "Train and evaluate", type="primary", icon=":material/model_training:",
+        disabled=n_suspects < 2,
+        help=None if n_suspects >= 2 else "Enrol clips of at least two suspects first."):
     history: dict[str, list[float]] = {}
     epoch_bar = st.progress(0.0, text="Training: preparing the features ...")
     chart = st.empty()

@@ -92,3 +92,21 @@ def downgrade_to_version_2(db_path: Path) -> None:
         COMMIT;
     """)
     conn.close()
+
+
+PASSWORD = "correct horse battery staple"
+ACCOUNTS = (("ada", "Ada Admin", "administrator"), ("ivan", "Ivan Investigator", "investigator"),
+            ("iris", "Iris Investigator", "investigator"), ("rita", "Rita Reviewer", "reviewer"))
+
+
+def add_accounts(data_dir: Path) -> None:
+    """The test accounts (an administrator, two investigators, a reviewer; every password
+    :data:`PASSWORD`) in the store of ``data_dir``, unless they exist."""
+    from gait.case.accounts import hash_password
+    from gait.case.store import CaseStore
+
+    store = CaseStore(data_dir)
+    password_hash = hash_password(PASSWORD)
+    for name, display_name, role in ACCOUNTS:
+        if store.user_by_name(name) is None:
+            store.add_user(name, display_name, role, password_hash, actor="test set-up")

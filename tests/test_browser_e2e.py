@@ -38,6 +38,10 @@ HELD_OUT = ["001-nm-06", "001-bg-01", "001-cl-01"]
 # view trained): enough for the likelihood-ratio calibration to support naming at LR 100.
 SHARED_PEOPLE = 16
 LONG_MS = 600_000
+IMPORTS = "imports"  # the import root, inside the server's data folder
+PASSWORD = "e2e password, long enough"
+ACCOUNTS = {"ada": ("Ada Admin", "administrator"), "ivan": ("Ivan Investigator", "investigator"),
+            "iris": ("Iris Investigator", "investigator")}
 
 
 def _free_port() -> int:
@@ -53,7 +57,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, floa
     data_dir = tmp_path_factory.mktemp("store")
     port = _free_port()
     env = {**os.environ, "GAIT_DATA_DIR": str(data_dir),
-           "GAIT_CACHE_DIR": str(data_dir / "keypoint-cache")}
+           "GAIT_CACHE_DIR": str(data_dir / "keypoint-cache"),
+           "GAIT_IMPORT_ROOT": str(data_dir / IMPORTS)}
     log = (data_dir / "server.log").open("w")
     started = time.monotonic()
     process = subprocess.Popen(
@@ -81,7 +86,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, floa
 def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], shared_data: Path,
                                              tmp_path: Path) -> None:
     """The whole workflow through the user interface, with the verdicts asserted."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import Page, expect, sync_playwright
 
     if not CHROMIUM.is_file():
         pytest.fail("Debian's chromium is missing: `./run test` installs it (apt-get)")
@@ -90,7 +95,7 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
     corridor = tmp_path / "corridor.mp4"
     joined_recording(casia, ("002-nm-01", "001-nm-06"), corridor)
     people = keypoint_subset(shared_data / "keypoints" / "enrol", SHARED_PEOPLE, "side",
-                             tmp_path / "shared-people")
+                             data_dir / IMPORTS / "shared-people")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     with sync_playwright() as playwright:
@@ -146,11 +151,40 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
             page.wait_for_timeout(1000)  # the upload's own rerun starts after the transfer
             idle()
 
+        def log_in(on: Page, user_name: str) -> None:
+            on.goto(url)
+            expect(on.get_by_role("heading", name="gait-ID: log in")).to_be_visible()
+            on.get_by_label("User name").fill(user_name)
+            on.get_by_label("Password").fill(PASSWORD)
+            on.get_by_role("button", name="Log in").click()
+            expect(on.get_by_text(f"Signed in as {ACCOUNTS[user_name][0]}")).to_be_visible()
+
         try:
-            # Case page: first render, then a new case.
+            # A fresh store: the first administrator, who creates the investigators' accounts.
             page.goto(url)
-            expect(page.get_by_role("heading", name="gait-ID", exact=True)).to_be_visible()
+            expect(page.get_by_role("heading", name="gait-ID: create the first administrator")
+                   ).to_be_visible()
             timings["first_render_s"] = time.monotonic() - started
+            page.get_by_label("User name").fill("ada")
+            page.get_by_label("Full name").fill(ACCOUNTS["ada"][0])
+            page.get_by_label("Password (at least 12 characters)").fill(PASSWORD)
+            page.get_by_label("The same password again").fill(PASSWORD)
+            page.get_by_role("button", name="Create the administrator").click()
+            expect(page.get_by_text("Signed in as Ada Admin")).to_be_visible()
+            shot("0_first_administrator")
+            go("Accounts")
+            for name in ("ivan", "iris"):
+                page.get_by_label("User name (the e-mail address for single sign-on)").fill(name)
+                page.get_by_label("Full name").fill(ACCOUNTS[name][0])
+                page.get_by_label(re.compile("^First password")).fill(PASSWORD)
+                page.get_by_role("button", name="Create the account").click()
+                expect(page.get_by_role("cell", name=name, exact=True)).to_be_visible()
+            shot("0_accounts")
+            page.get_by_role("button", name="Log out").click()
+            log_in(page, "ivan")
+
+            # Case page: a new case.
+            expect(page.get_by_role("heading", name="gait-ID", exact=True)).to_be_visible()
             page.get_by_label("Case name").fill("E2E Harbour Street")
             page.get_by_role("button", name="Create case").click()
             expect(page.get_by_role("heading", name="E2E Harbour Street")).to_be_visible()
@@ -175,7 +209,7 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
             timings["phase_enrol_videos_s"] = time.monotonic() - phase
             phase = time.monotonic()
             page.get_by_role("tab", name="Import keypoints").click()
-            page.get_by_label("Folder on the server").fill(str(people))
+            page.get_by_label("Folder on the server").fill(people.name)  # in the root
             page.get_by_label("Folder on the server").press("Enter")
             idle()
             page.get_by_role("button", name="Import keypoints").click()
@@ -273,6 +307,24 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
             for title in ("Case", "Enrolment", "Training", "Prediction", "Case"):
                 timings[f"switch_{title.lower()}_s"] = go(title)
             shot("8_case_summary")
+
+            # Another investigator, in a second browser context, cannot see or open the case:
+            # not in the case picker, nor by the pages' addresses.
+            other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            other.set_default_timeout(60_000)
+            log_in(other, "iris")
+            expect(other.get_by_text("No case yet: create one above")).to_be_visible()
+            for path in ("", "enrolment", "training", "gait_visualisation", "prediction",
+                         "?case_id=1", "prediction?case_id=1&identification=1"):
+                other.goto(f"{url}/{path}")
+                expect(other.get_by_text("Signed in as Iris Investigator")).to_be_visible()
+                other.wait_for_timeout(1500)
+                body = other.locator("body").inner_text()
+                assert "E2E Harbour Street" not in body and "001-nm-06" not in body, path
+            other.screenshot(path=str(ARTIFACTS / "9_other_investigator.png"), full_page=True)
+            # ivan logs out: the log-in form again.
+            page.get_by_role("button", name="Log out").click()
+            expect(page.get_by_role("heading", name="gait-ID: log in")).to_be_visible()
         except Exception:
             shot("failure")
             raise
@@ -289,6 +341,13 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
 
     assert main(["verify-report", str(tmp_path / "report.pdf"), "--data-dir",
                  str(data_dir)]) == 0
+    from gait.case.store import CaseStore
+
+    store = CaseStore(data_dir)
+    (case,) = store.cases()
+    assert {m.user.user_name for m in store.members(case.case_id)} == {"ivan"}
+    assert {e.actor for e in store.audit(case.case_id)} == {"ivan"}
+    assert [e.actor for e in store.audit() if e.action == "logged in"] == ["ada", "ivan", "iris"]
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
     assert verdicts["001-nm-06"].startswith("Match: 001"), verdicts
     # With a bag or in a coat the walk changes: the open-set decision may refuse to name anyone

@@ -1,7 +1,9 @@
 """What every dashboard page shares: the case store, the case picker, errors, uploads, progress.
 
 Pages stay thin: they lay out widgets and call the engine (`gait.case`) and `ui.plots`;
-this module holds the few Streamlit-specific helpers they have in common.
+this module holds the few Streamlit-specific helpers they have in common. A page reaches the
+case store only through :func:`store`, a handle acting for the signed-in account
+(:mod:`ui.auth`), which refuses what that account's role or case membership does not allow.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import logging
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from gait.case.store import one_line as store_one_line
 
 LOG = logging.getLogger("gait.dashboard")
 CASE_KEY = "case_id"
+USER_KEY = "user_name"  # the signed-in account (set by ui.auth only)
+LAST_SEEN_KEY = "last_seen_monotonic_s"
 
 # Errors a user can cause (bad file, bad name, too few suspects, ...): their message is the
 # whole explanation. ValueError covers the engine's own error types (VideoError, PoseError,
@@ -35,16 +38,43 @@ def _store(data_dir: str) -> CaseStore:
     return CaseStore(Path(data_dir))
 
 
-def store() -> CaseStore:
-    """The case store of this server (data directory from ``GAIT_DATA_DIR``, default ./data)."""
+def machine_store() -> CaseStore:
+    """The case store of this server (data directory from ``GAIT_DATA_DIR``, default ./data),
+    acting for the machine: only the log-in (:mod:`ui.auth`) uses it."""
     return _store(str(default_data_dir().resolve()))
 
 
+def store() -> CaseStore:
+    """The case store as a handle acting for the signed-in account (the page stops when
+    nobody is signed in)."""
+    name = st.session_state.get(USER_KEY)
+    if not name:
+        st.warning("Log in first.", icon=":material/lock:")
+        st.stop()
+    return machine_store().acting_as(str(name))
+
+
 def actor() -> str:
-    """A stable name for this browser session, recorded in the audit log."""
-    if "actor" not in st.session_state:
-        st.session_state["actor"] = f"dashboard-session-{uuid.uuid4().hex[:8]}"
-    return str(st.session_state["actor"])
+    """The signed-in account's user name, recorded in the audit log."""
+    user = store().user
+    return user.user_name if user is not None else ""
+
+
+def may(action: str, case_id: int | None = None) -> bool:
+    """True if the signed-in account may do ``action``
+    (:data:`gait.case.store.permissions.ACTIONS`)."""
+    return store().may(action, case_id)
+
+
+def read_only_notice(case: Case) -> bool:
+    """True if the signed-in account may change the case; else say it is read-only."""
+    from gait.case.store.permissions import CHANGE_CASE
+
+    if may(CHANGE_CASE, case.case_id):
+        return True
+    st.info("You read this case: your role does not change it (reviewers and administrators "
+            "change nothing).", icon=":material/visibility:")
+    return False
 
 
 @contextlib.contextmanager
@@ -99,8 +129,9 @@ def case_picker(required: bool = True) -> Case | None:
             st.caption("No case yet.")
     if chosen is None:
         if required:
-            st.info("There is no case yet. Create one (or the synthetic demo case) on the "
-                    "Case page first.", icon=":material/info:")
+            st.info("There is no case yet that you are a member of. Create one (or the "
+                    "synthetic demo case) on the Case page, or ask a case's owner to add you.",
+                    icon=":material/info:")
             st.page_link("pages/case.py", label="Go to the Case page", icon=":material/home:")
             st.stop()
         return None

@@ -146,20 +146,23 @@ def build_demo_case(store: CaseStore, n_suspects: int = 5, clips_per_suspect: in
     Returns
     -------
     Case
-        Named :data:`DEMO_CASE_NAME`, ``synthetic=True``. A second call returns the same case
-        without adding anything; an interrupted build is completed.
+        Named :data:`DEMO_CASE_NAME` (followed by the user name on a store acting for a user:
+        each investigator has their own), ``synthetic=True``. A second call returns the same
+        case without adding anything; an interrupted build is completed.
     """
     if not 2 <= n_suspects <= 26 or clips_per_suspect < 1:
         raise StoreError("the demo needs 2 to 26 suspects and at least one clip each")
+    case_name = DEMO_CASE_NAME if store.user is None else \
+        f"{DEMO_CASE_NAME} ({store.user.user_name})"
     with _build_lock:
-        case = store.case_by_name(DEMO_CASE_NAME)
+        case = store.case_by_name(case_name)
         if case is not None and any(e.action == DEMO_BUILT for e in store.audit(case.case_id)):
             return case
         if case is None:
             try:
-                case = store.create_case(DEMO_CASE_NAME, DEMO_NOTES, synthetic=True, actor=actor)
+                case = store.create_case(case_name, DEMO_NOTES, synthetic=True, actor=actor)
             except StoreError:  # made by another process a moment ago
-                case = store.case_by_name(DEMO_CASE_NAME)
+                case = store.case_by_name(case_name)
                 if case is None:
                     raise
         have = {c.original_name for c in store.clips(case.case_id)}

@@ -6,12 +6,18 @@ store is shared by the tests that need a trained model, so training runs once.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import PROJECT_ROOT, joined_recording, small_model_settings
+from tests.helpers import (
+    PROJECT_ROOT,
+    add_accounts,
+    joined_recording,
+    small_model_settings,
+)
 
 APP = str(PROJECT_ROOT / "app.py")
 PAGES = ("pages/case.py", "pages/enrolment.py", "pages/training.py",
@@ -19,10 +25,20 @@ PAGES = ("pages/case.py", "pages/enrolment.py", "pages/training.py",
 TIMEOUT_S = 300
 
 
-def _page(page: str | None = None, case_id: int | None = None) -> AppTest:
+def _app(user: str | None = "ivan", case_id: int | None = None) -> AppTest:
+    """The app, signed in as ``user`` (None: nobody), not yet run."""
     app = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    if user is not None:
+        app.session_state["user_name"] = user
+        app.session_state["last_seen_monotonic_s"] = time.monotonic()
     if case_id is not None:
         app.session_state["case_id"] = case_id
+    return app
+
+
+def _page(page: str | None = None, case_id: int | None = None, user: str | None = "ivan"
+          ) -> AppTest:
+    app = _app(user, case_id)
     app.run()
     if page is not None:
         app.switch_page(page).run()
@@ -41,19 +57,24 @@ def _no_exception(app: AppTest) -> None:
 
 @pytest.fixture
 def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh, empty data directory for the app."""
+    """A data directory for the app with the test accounts and no case."""
     monkeypatch.setenv("GAIT_DATA_DIR", str(tmp_path / "data"))
+    add_accounts(tmp_path / "data")
     return tmp_path / "data"
 
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    """A data directory holding the synthetic demo case; (directory, case id)."""
+    """A data directory holding the test accounts and ivan's synthetic demo case, of which
+    rita (a reviewer) is a member; (directory, case id)."""
     from gait.case.demo import build_demo_case
     from gait.case.store import CaseStore
 
     data_dir = tmp_path_factory.mktemp("demo-store")
-    case = build_demo_case(CaseStore(data_dir))
+    add_accounts(data_dir)
+    ivan = CaseStore(data_dir).acting_as("ivan")
+    case = build_demo_case(ivan)
+    ivan.add_member(case.case_id, "rita")
     return data_dir, case.case_id
 
 
@@ -86,7 +107,9 @@ def test_case_page_creates_a_case_and_refuses_a_bad_name(empty_store: Path) -> N
         assert "\n" not in app.error[0].value
     from gait.case.store import CaseStore
 
-    assert [c.name for c in CaseStore(empty_store).cases()] == ["Harbour Street"]
+    (case,) = CaseStore(empty_store).cases()
+    assert case.name == "Harbour Street"
+    assert CaseStore(empty_store).user_by_name("ivan").user_id == case.owner_id
 
 
 def test_case_page_builds_the_demo_case(empty_store: Path) -> None:
@@ -120,13 +143,28 @@ def test_enrolment_adds_a_suspect_and_refuses_a_duplicate(demo: int) -> None:
     assert app.error and "\n" not in app.error[0].value
 
 
-def test_enrolment_import_of_a_missing_folder_is_a_message(demo: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("root", "folder", "message"), [
+    (None, "anywhere", "disabled"),
+    ("root", "nowhere", "no manifest.csv"),
+    ("root", "../outside", "'..' is not allowed"),
+    ("root", "/etc", "outside the import folder"),
+    ("root", "link", "through a symbolic link"),
+])
+def test_enrolment_import_stays_inside_the_import_root(
+        demo: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root: str | None,
+        folder: str, message: str) -> None:
+    (tmp_path / "root").mkdir()
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "root" / "link").symlink_to(tmp_path / "outside")
+    if root is None:
+        monkeypatch.delenv("GAIT_IMPORT_ROOT", raising=False)
+    else:
+        monkeypatch.setenv("GAIT_IMPORT_ROOT", str(tmp_path / root))
     app = _page("pages/enrolment.py", demo)
-    next(t for t in app.text_input if t.label == "Folder on the server").input(
-        str(tmp_path / "nowhere")).run()
+    next(t for t in app.text_input if t.label == "Folder on the server").input(folder).run()
     next(b for b in app.button if b.label == "Import keypoints").click().run()
     _no_exception(app)
-    assert app.error
+    assert len(app.error) == 1 and message in app.error[0].value, [e.value for e in app.error]
 
 
 def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[Path, int]
@@ -142,6 +180,7 @@ def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[
     from gait.case.store import CaseStore
 
     (model,) = CaseStore(demo_store[0]).models(demo)
+    assert model.added_by == "ivan"
     assert model.metrics["likelihood"]["name_at_lr"] == 10.0
     assert any(m.label == "Cllr" for m in app.metric)
     assert len(app.get("plotly_chart")) >= 3  # training curves, Tippett and ECE plots
@@ -225,15 +264,14 @@ def test_enrolment_picks_a_walk_of_a_recording_of_two_people(
     from gait.case.intake import store_recording
     from gait.case.store import CaseStore
 
-    store = CaseStore(empty_store)
+    store = CaseStore(empty_store).acting_as("ivan")
     case = store.create_case("Corridor")
     store.add_suspect(case.case_id, "002")
     store.add_suspect(case.case_id, "001")
     stored = store_recording(store, case.case_id, corridor, "corridor.mp4", "enrolment")
     assert stored.recording is not None and stored.recording.needs_choice
     second = stored.recording.scan.tracks[1]
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    app.session_state["case_id"] = case.case_id
+    app = _app(case_id=case.case_id)
     app.session_state[f"enrol_recordings_{case.case_id}"] = [stored.recording.video_sha256]
     app.run()
     app.switch_page("pages/enrolment.py").run()
@@ -261,14 +299,13 @@ def test_prediction_identifies_the_walk_chosen_in_a_stored_recording(
     from gait.case.store import CaseStore
     from gait.case.training import train_case_model
 
-    store = CaseStore(demo_store[0])
+    store = CaseStore(demo_store[0]).acting_as("ivan")
     if not store.models(demo):
         train_case_model(store, demo, "side", evaluate=False, settings=small_model_settings())
     stored = store_recording(store, demo, corridor, "corridor.mp4", "evidence")
     assert stored.recording is not None
     first = stored.recording.scan.tracks[0]
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    app.session_state["case_id"] = demo
+    app = _app(case_id=demo)
     app.session_state[f"evidence_recording_{demo}"] = stored.recording.video_sha256
     app.run()
     app.switch_page("pages/prediction.py").run()
