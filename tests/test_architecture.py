@@ -101,6 +101,23 @@ def test_every_package_says_what_it_does_and_may_import() -> None:
         assert "May import" in doc, init
 
 
+def test_pages_reach_the_store_only_as_the_signed_in_account() -> None:
+    """Only the log-in (ui/auth.py) and the helper that makes the handle (ui/common.py) touch
+    the machine's store; every page works through ``common.store()``, which acts for the
+    signed-in account and so cannot forget a permission check."""
+    offenders = []
+    for path in [*(PROJECT_ROOT / "pages").glob("*.py"), *(PROJECT_ROOT / "ui").glob("*.py"),
+                 PROJECT_ROOT / "app.py"]:
+        if path.name in ("auth.py", "common.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.name == "app.py":  # it asks whether any account exists, nothing else
+            text = text.replace("common.machine_store().has_users()", "")
+        if "CaseStore(" in text or "_store(" in text:
+            offenders.append(str(path.relative_to(PROJECT_ROOT)))
+    assert offenders == []
+
+
 def test_no_module_is_much_over_600_lines() -> None:
     long = {}
     for path in [*_engine_modules(), *(PROJECT_ROOT / "ui").glob("*.py"),

@@ -19,7 +19,7 @@ import time
 import streamlit as st
 
 from gait.case import accounts
-from gait.case.store import CaseStore, StoreError, User
+from gait.case.store import StoreError, User
 from ui import common
 
 NOTICE_KEY = "login_notice"
@@ -147,8 +147,3 @@ def account_sidebar(user: User) -> None:
             if single_sign_on_configured() and st.user.is_logged_in:
                 st.logout()
             st.rerun()
-
-
-def signed_in_store(user: User) -> CaseStore:
-    """The case store as a handle acting for ``user``."""
-    return common.machine_store().acting_as(user)

@@ -1,7 +1,9 @@
 """The case: evidence, suspects and what was done with them.
 
 The case store (:mod:`gait.case.store`: an embedded SQLite registry with content-addressed
-files and an append-only audit log) and the case work that pages and the command line call:
+files, accounts, case members and an append-only audit log, and handles that act for one
+account and check what it may do), passwords and log-in (:mod:`~gait.case.accounts`), and the
+case work that pages and the command line call:
 adding clips (:mod:`~gait.case.intake`), importing keypoint data sets
 (:mod:`~gait.case.dataset_import`), per-clip analysis computed once
 (:mod:`~gait.case.clip_analysis`), the case's parameter tables (:mod:`~gait.case.tables`),

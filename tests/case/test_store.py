@@ -275,3 +275,39 @@ def test_two_sessions_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     store = CaseStore(tmp_path)
     assert len(store.suspects(case_id)) == 3 * n_each
     assert sum(e.action == "note" for e in store.audit(case_id)) == 3 * n_each
+
+
+def test_a_version_2_store_keeps_every_clip_model_and_identification(
+        identified_case: tuple[Path, int, int], tmp_path: Path) -> None:
+    """A data folder of the version before accounts opens after the upgrade; its cases go to
+    the first administrator, who reads every clip, model and identification unchanged."""
+    import shutil
+
+    from gait.case.accounts import create_first_administrator
+
+    source, case_id, identification_id = identified_case
+    folder = tmp_path / "data"
+    shutil.copytree(source, folder)
+    old = CaseStore(folder)
+    before = (old.clips(case_id), old.models(case_id), old.identifications(case_id),
+              old.audit())
+    downgrade_to_version_2(old.db_path)
+
+    upgraded = CaseStore(folder)
+    assert upgraded.schema_version == 3
+    events = upgraded.audit()
+    assert events[:len(before[3])] == before[3]
+    assert [(e.action, e.details["to_version"]) for e in events[len(before[3]):]] == [
+        ("schema upgraded", 3)]
+    assert upgraded.case(case_id).owner_id is None
+    admin = create_first_administrator(upgraded, "ada", "Ada Admin", "correct horse battery")
+    ada = upgraded.acting_as(admin)
+    assert ada.case(case_id).owner_id == admin.user_id
+    assert (ada.clips(case_id), ada.models(case_id), ada.identifications(case_id)) == before[:3]
+    for clip in ada.clips(case_id):
+        assert ada.keypoints(clip).n_frames == clip.n_frames
+    for model in ada.models(case_id):
+        assert ada.load_model(model).suspects == model.suspects
+    assert ada.identification(identification_id).result == \
+        old.identification(identification_id).result
+    assert ada.audit(case_id)[-1].action == "case given to the first administrator"

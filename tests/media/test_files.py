@@ -1,4 +1,5 @@
-"""Tests of gait.media.files: atomic writes leave the old file or the new one, never half."""
+"""Tests of gait.media.files: atomic writes leave the old file or the new one, never half;
+the import root lets nothing out."""
 
 from __future__ import annotations
 
@@ -42,3 +43,27 @@ def test_hashes_are_sha256(tmp_path: Path, payload: bytes) -> None:
     assert sha256_file(path, chunk_bytes=1000) == expected
     with pytest.raises(OSError):
         sha256_file(tmp_path / "missing")
+
+
+def test_inside_root_refuses_every_way_out(tmp_path: Path) -> None:
+    from gait.media.files import OutsideImportRoot, inside_root
+
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "sets" / "enrol").mkdir(parents=True)
+    outside.mkdir()
+    (root / "link-out").symlink_to(outside)
+    (root / "link-in").symlink_to(root / "sets")
+    assert inside_root("sets/enrol", root) == (root / "sets" / "enrol").resolve()
+    assert inside_root(str(root / "sets"), root) == (root / "sets").resolve()
+    assert inside_root("link-in/enrol", root) == (root / "sets" / "enrol").resolve()
+    for path, message in (("../outside", "'..' is not allowed"),
+                          ("sets/../../outside", "'..' is not allowed"),
+                          (str(outside), "outside the import folder"),
+                          ("/etc/passwd", "outside the import folder"),
+                          ("link-out", "through a symbolic link")):
+        with pytest.raises(OutsideImportRoot, match=message) as refused:
+            inside_root(path, root)
+        assert "\n" not in str(refused.value)
+    with pytest.raises(OutsideImportRoot, match="disabled"):
+        inside_root("sets", None)
+    assert issubclass(OutsideImportRoot, PermissionError)
