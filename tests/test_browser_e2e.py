@@ -154,9 +154,15 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
             idle()
 
         def log_in(on: Page, user_name: str, path: str = "") -> None:
-            """Open an address (a new Streamlit session, so signed out) and log in."""
+            """Open an address (a new Streamlit session, so signed out) and log in. Signed out,
+            only the log-in page exists: another page's address shows Streamlit's "page not
+            found" dialog over it, closed here."""
             on.goto(f"{url}/{path}")
             expect(on.get_by_role("heading", name="gait-ID: log in")).to_be_visible()
+            if path and not path.startswith("?"):
+                expect(on.get_by_role("dialog")).to_be_visible()
+                on.keyboard.press("Escape")
+                expect(on.get_by_role("dialog")).to_have_count(0)
             on.get_by_label("User name", exact=True).fill(user_name)
             on.get_by_label("Password", exact=True).fill(PASSWORD)
             on.get_by_role("button", name="Log in").click()

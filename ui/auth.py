@@ -1,7 +1,8 @@
 """Who is using the dashboard: the first administrator, the log-in, log-out and idle sessions.
 
-The signed-in account's user name is kept in the session state (on the server; a browser
-cannot write it). Every page run re-reads the account, so a disabled account is signed out at
+The signed-in account's user name is kept in the session state (on the server, one per
+browser connection; a browser cannot write it, and no cookie carries it, so a reload asks for
+the log-in again). Every page run re-reads the account, so a disabled account is signed out at
 its next click, and ends a session idle for longer than ``GAIT_SESSION_IDLE_MINUTES``
 (default 30). Pages get the case store only as a handle acting for that account
 (:func:`ui.common.store`), which refuses whatever the account may not do.

@@ -187,3 +187,24 @@ def test_a_reviewer_reads_and_finds_no_button_that_changes(accounts_dir: Path) -
         if page in ("pages/enrolment.py", "pages/training.py"):
             assert any("your role does not change it" in i.value for i in app.info), page
     assert any(h.value == case.name for h in _app("rita", case_id=case.case_id).header)
+
+
+@pytest.mark.parametrize("page", ["pages/case.py", "pages/enrolment.py", "pages/training.py",
+                                  "pages/gait_visualisation.py", "pages/prediction.py",
+                                  "pages/accounts.py"])
+def test_a_page_run_without_the_app_still_needs_a_log_in(accounts_dir: Path, page: str) -> None:
+    """The first request after a server start for a page's address runs that page's file
+    directly (Streamlit's pages/ folder, before app.py has ever called st.navigation): the
+    page itself stops at "Log in first." and shows nothing of any case."""
+    ivan = CaseStore(accounts_dir).acting_as("ivan")
+    case = ivan.create_case("Harbour Street")
+    ivan.add_suspect(case.case_id, "J. Doe")
+    app = AppTest.from_file(str(PROJECT_ROOT / page), default_timeout=TIMEOUT_S)
+    app.session_state["case_id"] = case.case_id
+    app.run()
+    _ok(app)
+    assert [w.value for w in app.warning] == ["Log in first."]
+    shown = " ".join(str(e.value) for kind in ("markdown", "header", "subheader", "caption",
+                                               "info", "selectbox", "dataframe")
+                     for e in getattr(app, kind))
+    assert "Harbour Street" not in shown and "J. Doe" not in shown
