@@ -77,7 +77,7 @@ with st.expander("Settings (set on the server, in the environment of `./run app`
 
 with st.expander("Accounts and log-in record (append-only)"):
     try:
-        events = [e for e in store.audit() if e.case_id is None]
+        events = store.audit()  # the events of no case: accounts and log-ins
     except StoreError as error:
         st.error(common.one_line(error))
         events = []

@@ -20,7 +20,7 @@ from gait.case.store.permissions import (
     MANAGE_MEMBERS,
     MANAGE_USERS,
     OPEN_CASE,
-    READ_WHOLE_LOG,
+    READ_ACCOUNT_LOG,
     REVIEWER,
     USER_ROLES,
     Standing,
@@ -30,9 +30,9 @@ from gait.case.store.permissions import (
 
 # (role, member, owner) -> the actions allowed; everything else is refused.
 EXPECTED = {
-    (ADMINISTRATOR, False, False): {MANAGE_USERS, READ_WHOLE_LOG},
-    (ADMINISTRATOR, True, False): {MANAGE_USERS, READ_WHOLE_LOG, OPEN_CASE, MAKE_REPORT},
-    (ADMINISTRATOR, True, True): {MANAGE_USERS, READ_WHOLE_LOG, OPEN_CASE, MAKE_REPORT,
+    (ADMINISTRATOR, False, False): {MANAGE_USERS, READ_ACCOUNT_LOG},
+    (ADMINISTRATOR, True, False): {MANAGE_USERS, READ_ACCOUNT_LOG, OPEN_CASE, MAKE_REPORT},
+    (ADMINISTRATOR, True, True): {MANAGE_USERS, READ_ACCOUNT_LOG, OPEN_CASE, MAKE_REPORT,
                                   MANAGE_MEMBERS},
     (INVESTIGATOR, False, False): {CREATE_CASE},
     (INVESTIGATOR, True, False): {CREATE_CASE, OPEN_CASE, MAKE_REPORT, CHANGE_CASE},
@@ -107,6 +107,18 @@ def test_the_creator_owns_a_case_and_only_members_reach_it(
     assert {e.actor for e in store.audit(case.case_id)} == {"ivan"}
 
 
+def test_a_handle_never_becomes_another_account(
+        people: tuple[CaseStore, dict[str, CaseStore]]) -> None:
+    _, as_ = people
+    with pytest.raises(AccessDenied, match="cannot act for another account"):
+        as_["ivan"].acting_as("ada")
+    assert as_["ivan"].acting_as("IVAN").user.user_name == "ivan"
+    with pytest.raises(AttributeError):
+        as_["ivan"].user = None  # type: ignore[misc]
+    with pytest.raises(AccessDenied, match="log-in only"):
+        as_["ivan"].set_login_failures("account:ada", 0, 0.0, 0.0)
+
+
 def test_a_reviewer_member_reads_and_changes_nothing(
         people: tuple[CaseStore, dict[str, CaseStore]]) -> None:
     store, as_ = people
@@ -171,8 +183,11 @@ def test_only_administrators_manage_accounts_and_one_always_remains(
     store, as_ = people
     with pytest.raises(AccessDenied, match="may not manage users"):
         as_["ivan"].add_user("eve", "Eve", ADMINISTRATOR, _hash())
-    with pytest.raises(AccessDenied, match="may not read the whole audit log"):
+    with pytest.raises(AccessDenied, match="may not read the accounts and log-in record"):
         as_["ivan"].audit()
+    as_["ivan"].create_case("Not for the administrator")
+    assert as_["ada"].audit() and all(e.case_id is None for e in as_["ada"].audit())
+    assert any(e.case_id is not None for e in store.audit())
     with pytest.raises(StoreError, match="own account"):
         as_["ada"].set_user_disabled("ada", True)
     with pytest.raises(StoreError, match="no active administrator"):

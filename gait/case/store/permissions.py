@@ -8,7 +8,7 @@ membership:
 action                administrator  investigator  reviewer    and on a case
 ====================  =============  ============  ==========  ======================
 manage users          yes            no            no          (not a case action)
-read the whole log    yes            no            no          (not a case action)
+read the account log  yes            no            no          (not a case action)
 create a case         no             yes           no          (not a case action)
 open a case           yes            yes           yes         a member
 make a case report    yes            yes           yes         a member
@@ -32,7 +32,7 @@ REVIEWER = "reviewer"
 USER_ROLES = (ADMINISTRATOR, INVESTIGATOR, REVIEWER)
 
 MANAGE_USERS = "manage users"
-READ_WHOLE_LOG = "read the whole audit log"
+READ_ACCOUNT_LOG = "read the accounts and log-in record"
 CREATE_CASE = "create a case"
 OPEN_CASE = "open the case"
 MAKE_REPORT = "make a report of the case"
@@ -42,7 +42,7 @@ MANAGE_MEMBERS = "change the case's members"
 # action -> (roles allowed, what membership of the case it needs: None, "member" or "owner")
 RULES: dict[str, tuple[frozenset[str], str | None]] = {
     MANAGE_USERS: (frozenset({ADMINISTRATOR}), None),
-    READ_WHOLE_LOG: (frozenset({ADMINISTRATOR}), None),
+    READ_ACCOUNT_LOG: (frozenset({ADMINISTRATOR}), None),
     CREATE_CASE: (frozenset({INVESTIGATOR}), None),
     OPEN_CASE: (frozenset(USER_ROLES), "member"),
     MAKE_REPORT: (frozenset(USER_ROLES), "member"),

@@ -29,7 +29,7 @@ from gait.case.store.permissions import (
     MANAGE_MEMBERS,
     MANAGE_USERS,
     OPEN_CASE,
-    READ_WHOLE_LOG,
+    READ_ACCOUNT_LOG,
     USER_ROLES,
     AccessDenied,
     Standing,
@@ -66,8 +66,14 @@ class UserTable(Database):
     """Accounts, memberships and the acting user (see the module docstring)."""
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
-        self.user: User | None = None
+        self._user: User | None = None
         super().__init__(data_dir)
+
+    @property
+    def user(self) -> User | None:
+        """The account this handle acts for (as it was when bound), or ``None`` for the
+        machine's operator."""
+        return self._user
 
     # -- the acting user ---------------------------------------------------------------------
     def acting_as(self, user: User | str) -> Self:
@@ -78,16 +84,20 @@ class UserTable(Database):
         StoreError
             If there is no such account.
         AccessDenied
-            If the account is disabled.
+            If the account is disabled, or this handle already acts for another account (a
+            handle never becomes someone else's).
         """
         name = user.user_name if isinstance(user, User) else str(user)
+        if self._user is not None and name.lower() != self._user.user_name.lower():
+            raise AccessDenied(f"a handle acting for {self._user.user_name} cannot act for "
+                               "another account")
         current = self.user_by_name(name)
         if current is None:
             raise StoreError(f"there is no account {name!r}")
         if current.disabled:
             raise AccessDenied(f"the account {current.user_name} is disabled")
         bound = copy.copy(self)
-        bound.user = current
+        bound._user = current
         return bound
 
     def _who(self, actor: str = "") -> str:
@@ -99,20 +109,21 @@ class UserTable(Database):
         super()._log(conn, action, case_id, details, self._who(actor))
 
     def _standing(self, case_id: int | None) -> Standing:
-        assert self.user is not None
+        user = self._user
+        assert user is not None
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM users WHERE user_id = ?",
-                               (self.user.user_id,)).fetchone()
+                               (user.user_id,)).fetchone()
             if row is None:
-                raise AccessDenied(f"the account {self.user.user_name} no longer exists")
+                raise AccessDenied(f"the account {user.user_name} no longer exists")
             member = owner = False
             if case_id is not None:
                 member = conn.execute(
                     "SELECT 1 FROM case_members WHERE case_id = ? AND user_id = ?",
-                    (case_id, self.user.user_id)).fetchone() is not None
+                    (case_id, user.user_id)).fetchone() is not None
                 owner = conn.execute(
                     "SELECT 1 FROM cases WHERE case_id = ? AND owner_id = ?",
-                    (case_id, self.user.user_id)).fetchone() is not None
+                    (case_id, user.user_id)).fetchone() is not None
         return Standing(row["user_name"], row["role"], bool(row["disabled"]), member, owner)
 
     def require(self, action: str, case_id: int | None = None) -> None:
@@ -137,9 +148,15 @@ class UserTable(Database):
         super().log(action, case_id, details, actor)
 
     def audit(self, case_id: int | None = None) -> list[AuditEvent]:
-        """The audit log of a case the acting user may open, or all of it (administrators)."""
-        self.require(READ_WHOLE_LOG) if case_id is None else self.require(OPEN_CASE, case_id)
-        return super().audit(case_id)
+        """The audit log of a case the acting user may open; without a case, the events of
+        no case (accounts, log-ins; administrators only), or, for the machine's operator,
+        the whole log."""
+        if case_id is not None:
+            self.require(OPEN_CASE, case_id)
+            return super().audit(case_id)
+        self.require(READ_ACCOUNT_LOG)
+        events = super().audit(None)
+        return events if self._user is None else [e for e in events if e.case_id is None]
 
     def may(self, action: str, case_id: int | None = None) -> bool:
         """True if the acting user may do ``action`` (always for the machine's operator)."""
@@ -375,7 +392,10 @@ class UserTable(Database):
 
     def set_login_failures(self, key: str, failures: int, last_failure_at: float,
                            locked_until: float) -> None:
-        """Record the failed log-ins of a throttle key (zero failures clears it)."""
+        """Record the failed log-ins of a throttle key (zero failures clears it; the log-in
+        only: refused to a handle acting for a user)."""
+        if self._user is not None:
+            raise AccessDenied("the failed log-in counters are kept by the log-in only")
         with self._write() as conn:
             if failures <= 0:
                 conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))
