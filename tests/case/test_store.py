@@ -307,7 +307,7 @@ def test_a_version_2_store_keeps_every_clip_model_and_identification(
     for clip in ada.clips(case_id):
         assert ada.keypoints(clip).n_frames == clip.n_frames
     for model in ada.models(case_id):
-        assert ada.load_model(model).suspects == model.suspects
+        assert tuple(ada.load_model(model).suspects) == model.suspects
     assert ada.identification(identification_id).result == \
         old.identification(identification_id).result
     assert ada.audit(case_id)[-1].action == "case given to the first administrator"
