@@ -28,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from gait.case.store import CaseStore, StoreError, User
 from gait.case.store.permissions import ADMINISTRATOR
+from gait.case.store.users import account_throttle_key
 
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024
@@ -123,7 +124,7 @@ DEFAULT_THROTTLE = Throttle()
 
 
 def _keys(user_name: str, client: str) -> tuple[str, str]:
-    return f"account:{user_name.strip().lower()}", f"client:{client or 'unknown'}"
+    return account_throttle_key(user_name), f"client:{client or 'unknown'}"
 
 
 def _retry_after(store: CaseStore, keys: tuple[str, ...], now: float,

@@ -49,7 +49,8 @@ def add_user_commands(add: Callable[[str, str, str], argparse.ArgumentParser]) -
     r.add_argument("name")
     r.add_argument("role", choices=ROLES)
     r.set_defaults(func=cmd_role)
-    w = actions.add_parser("passwd", help="set an account's password (asks for it)")
+    w = actions.add_parser("passwd", help="set an account's password (asks for it) and lift "
+                                          "a lock after failed log-ins")
     w.add_argument("name")
     w.set_defaults(func=cmd_passwd)
     s = actions.add_parser("list", help="list the accounts")
@@ -115,7 +116,7 @@ def cmd_role(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    """``users passwd NAME``."""
+    """``users passwd NAME`` (also lifts a lock after failed log-ins)."""
     from gait.case.accounts import hash_password
 
     store = _store(args)
@@ -123,7 +124,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
         raise UserError(f"there is no account {args.name!r}")
     store.set_password_hash(args.name, hash_password(read_password(args.name), args.name),
                             actor=_operator())
-    print(f"password of {args.name} changed")
+    print(f"password of {args.name} changed; its failed log-ins are forgotten")
     return 0
 
 

@@ -47,11 +47,13 @@ def test_add_list_disable_enable_role_passwd(tmp_path: Path, monkeypatch: pytest
     assert "ivan" in out and "disabled" in out and "single sign-on" in out
     assert _run(["enable", "ivan"], monkeypatch) == 0
     assert _run(["role", "ivan", "reviewer"], monkeypatch) == 0
+    store = CaseStore(tmp_path)
+    store.set_login_failures("account:ivan", 10, 1e12, 1e12)  # locked after guesses
     assert _run(["passwd", "ivan"], monkeypatch, "a new password, long\n") == 0
+    assert store.login_failures("account:ivan") == (0, 0.0, 0.0)
     assert _run(["passwd", "nobody"], monkeypatch, PASSWORD + "\n") == 2
     assert _run(["role", "ada", "reviewer"], monkeypatch) == 2
     assert "no active administrator" in capsys.readouterr().err
-    store = CaseStore(tmp_path)
     assert log_in(store, "ivan", "a new password, long").role == "reviewer"
     events = [(e.action, e.actor) for e in store.audit() if e.action != "logged in"]
     operator = events[0][1]

@@ -62,6 +62,11 @@ def check_user_name(name: str) -> str:
     return name
 
 
+def account_throttle_key(user_name: str) -> str:
+    """The key under which an account's failed log-ins are counted."""
+    return f"account:{user_name.strip().lower()}"
+
+
 class UserTable(Database):
     """Accounts, memberships and the acting user (see the module docstring)."""
 
@@ -287,14 +292,19 @@ class UserTable(Database):
                                  {"from": before, "to": role}, actor)
 
     def set_password_hash(self, user_name: str, password_hash: str, actor: str = "") -> User:
-        """Replace an account's password hash (an administrator, or the user themselves)."""
+        """Replace an account's password hash (an administrator, or the user themselves); its
+        failed log-ins are forgotten, so a lock after them is lifted."""
         if self.user is None or self.user.user_name != self._named(user_name).user_name:
             self.require(MANAGE_USERS)
         try:
-            return self._change_user(user_name, "password_hash", password_hash,
-                                     "password changed", {}, actor)
+            changed = self._change_user(user_name, "password_hash", password_hash,
+                                        "password changed", {}, actor)
         except sqlite3.IntegrityError as exc:
             raise StoreError("a password is stored only as an Argon2id hash") from exc
+        with self._write() as conn:
+            conn.execute("DELETE FROM login_failures WHERE key = ?",
+                         (account_throttle_key(changed.user_name),))
+        return changed
 
     def credentials(self, user_name: str) -> tuple[User, str | None] | None:
         """The account and its password hash, for the log-in only; ``None`` if unknown.
