@@ -87,6 +87,7 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
                                              tmp_path: Path) -> None:
     """The whole workflow through the user interface, with the verdicts asserted."""
     from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     from gait.case.store import CaseStore
 
@@ -129,10 +130,21 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
             idle()
             return shown_s
 
-        def choose(label: str, option: str) -> None:
+        def choose(label: str, option: str, attempts: int = 3) -> None:
+            """Pick an option; again if a rerun closed the list before the click."""
             box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
-            box.click()
-            page.get_by_role("option", name=option, exact=True).click()
+            idle()
+            for attempt in range(attempts):
+                if box.get_by_role("combobox").input_value() == option:
+                    break
+                box.click()
+                try:
+                    page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+                except PlaywrightTimeout:
+                    if attempt == attempts - 1:
+                        raise
+                    page.keyboard.press("Escape")
+                    idle()
             expect(box.get_by_role("combobox")).to_have_value(option)
             page.wait_for_timeout(500)  # the rerun the choice starts
             idle()

@@ -125,7 +125,7 @@ class Clip:
     added_at : str
         UTC, ISO 8601.
     added_by : str
-        Actor (session id) that added the clip.
+        User name of the account that added the clip (a session id before accounts).
     overlay_sha256 : str or None
         Blob of the H.264 overlay video, when one was made.
     track_id : int or None
