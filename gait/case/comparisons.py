@@ -5,6 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gait.identification.outline import (
+    OUTLINE_MIN_CHANGED,
+    OUTLINE_PARAMETERS,
+    OUTLINE_SD,
+    floored_spread,
+)
 from gait.walk.parameters import CATALOGUE, parameters_for_view
 
 # Comparison frame columns (identify_clip).
@@ -20,20 +26,7 @@ COL_N_SUSPECT = "n_suspect_cycles"
 COMPARISON_COLUMNS = (COL_PARAMETER, COL_UNIT, COL_GROUP, COL_EVIDENCE_MEDIAN,
                       COL_SUSPECT_MEDIAN, COL_SUSPECT_SPREAD, COL_STD_DIFF, COL_N_EVIDENCE,
                       COL_N_SUSPECT)
-# A suspect's within-person spread is floored at this share of the case-wide spread, so a
-# parameter that happens not to vary in a few enrolment cycles does not blow up.
-SPREAD_FLOOR_FRACTION = 0.1
-# Body proportions that clothing moves (MediaPipe places the landmarks on the outline): when
-# at least OUTLINE_MIN_CHANGED of them differ from the suspect's enrolment by more than
-# OUTLINE_SD of the suspect's spread, the identification says so. Shared data, each
-# session-2 clip against its own person's session-1 enrolment: coats 30 of 30 clips (side and
-# front), bags 17 of 30, walks at an angle 15 of 30, normal walks 9 of 80 (0 of 30 side).
-OUTLINE_PARAMETERS = ("trunk_length_bl", "neck_length_bl", "shoulder_width_bl", "hip_width_bl",
-                      "upper_arm_length_left_bl", "upper_arm_length_right_bl",
-                      "forearm_length_left_bl", "forearm_length_right_bl",
-                      "hand_length_left_bl", "hand_length_right_bl")
-OUTLINE_SD = 3.0
-OUTLINE_MIN_CHANGED = 2
+
 
 def compare_parameters(evidence: pd.DataFrame, suspect: pd.DataFrame, everyone: pd.DataFrame,
                        view: str) -> pd.DataFrame:
@@ -52,7 +45,8 @@ def compare_parameters(evidence: pd.DataFrame, suspect: pd.DataFrame, everyone: 
         See :attr:`IdentificationOutcome.comparison`. ``standardised_difference`` =
         (evidence median - suspect median) / suspect spread, where the spread is the
         standard deviation of the suspect's cycles, floored at
-        ``SPREAD_FLOOR_FRACTION`` x the case-wide standard deviation.
+        :data:`gait.identification.outline.SPREAD_FLOOR_FRACTION` x the case-wide standard
+        deviation.
     """
     rows = []
     for parameter in parameters_for_view(view):
@@ -63,8 +57,7 @@ def compare_parameters(evidence: pd.DataFrame, suspect: pd.DataFrame, everyone: 
         ev_median = float(np.median(ev)) if ev.size else np.nan
         su_median = float(np.median(su)) if su.size else np.nan
         spread = float(np.std(su, ddof=1)) if su.size >= 2 else np.nan
-        floor = SPREAD_FLOOR_FRACTION * float(np.std(al, ddof=1)) if al.size >= 2 else np.nan
-        scale = np.nanmax([spread, floor]) if np.isfinite([spread, floor]).any() else np.nan
+        scale = float(floored_spread(su[:, None], al[:, None])[0])
         diff = (ev_median - su_median) / scale if scale and np.isfinite(scale) else np.nan
         rows.append((name, parameter.unit, parameter.group, ev_median, su_median, spread,
                      float(diff), int(ev.size), int(su.size)))
@@ -72,9 +65,10 @@ def compare_parameters(evidence: pd.DataFrame, suspect: pd.DataFrame, everyone: 
     order = frame[COL_STD_DIFF].abs().sort_values(na_position="last", kind="stable").index
     return frame.loc[order].reset_index(drop=True)
 
+
 def outline_change(comparison: pd.DataFrame, suspect: str) -> str | None:
     """A sentence when the evidence's body outline differs from ``suspect``'s enrolment as
-    clothing changes it (see :data:`OUTLINE_PARAMETERS`), else None.
+    clothing changes it (the rule of :mod:`gait.identification.outline`), else None.
 
     Parameters
     ----------

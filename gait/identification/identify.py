@@ -395,7 +395,8 @@ def clip_similarity(model: GaitModel, whitened: np.ndarray | None) -> np.ndarray
 def identify_table(model: GaitModel, table: FeatureTable,
                    insufficient_reason: str | None = None) -> Identification:
     """Identify the person of a one-clip feature table."""
-    probabilities, whitened = model.predict_outputs(model.features_from(table))
+    probabilities, whitened = model.predict_outputs(model.features_from(table),
+                                                    model.outline_changed(table.frame))
     weights = table.frame["cycle_weight"].to_numpy(dtype=float)
     return decide(model, probabilities, insufficient_reason, clip_similarity(model, whitened),
                   float(weights.mean()) if weights.size else 1.0)
@@ -410,13 +411,16 @@ def open_set_calibration(model: GaitModel) -> OpenSetCalibration | None:
 def clip_outputs(model: GaitModel, table: FeatureTable
                  ) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
     """Every clip of ``table``: clip_id -> (per-cycle probabilities, shape (n_cycles,
-    n_suspects); similarity to every suspect, shape (n_suspects,), or None)."""
-    probabilities, whitened = model.predict_outputs(model.features_from(table))
-    return {
-        str(clip_id): (probabilities[rows],
-                       clip_similarity(model, None if whitened is None else whitened[rows]))
-        for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items()
-    }
+    n_suspects), pooled for the clip's outline (:meth:`GaitModel.pool`); similarity to every
+    suspect, shape (n_suspects,), or None)."""
+    whole, robust, whitened = model.predict_towers(model.features_from(table))
+    outputs = {}
+    for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items():
+        changed = None if robust is None else model.outline_changed(table.frame.iloc[rows])
+        outputs[str(clip_id)] = (
+            model.pool(whole[rows], None if robust is None else robust[rows], changed),
+            clip_similarity(model, None if whitened is None else whitened[rows]))
+    return outputs
 
 
 def clip_scores(model: GaitModel, table: FeatureTable) -> dict[str, np.ndarray]:

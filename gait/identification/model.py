@@ -2,8 +2,9 @@
 
 A saved model is two files side by side: ``NAME.keras`` (the network) and ``NAME.json``
 (suspects, feature names, imputation values, settings, software versions, a fingerprint of
-the training data, the open-set calibration). Nothing is pickled. The network is built by
-:mod:`gait.identification.network` and trained by :mod:`gait.identification.training`.
+the training data, the suspects' enrolment outlines, the likelihood calibration). Nothing is
+pickled. The network is built by :mod:`gait.identification.network` and trained by
+:mod:`gait.identification.training`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from gait import __version__
-from gait.identification.network import direction_scaling_layer
+from gait.identification.network import (
+    SUSPECTS,
+    SUSPECTS_ROBUST,
+    direction_scaling_layer,
+    feature_selection_layer,
+)
+from gait.identification.outline import OutlineStatistics
 from gait.identification.settings import ModelSettings
 from gait.identification.verification import VERIFICATION_LAYER, verification_layer
 from gait.media.files import atomic_write
@@ -29,6 +37,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 MODEL_FORMAT = "gait-id-model/1"
+_TINY = 1e-30
 
 
 class ModelError(ValueError):
@@ -123,15 +132,25 @@ class GaitModel:
         return x
 
     def predict_cycles(self, x: np.ndarray) -> np.ndarray:
-        """Per-cycle suspect probabilities, shape (n_cycles, n_suspects).
+        """Per-cycle suspect probabilities, shape (n_cycles, n_suspects) (see
+        :meth:`predict_outputs`, here with no outline change).
 
         ``x`` is :meth:`features_from`'s output; a matrix of the features alone (without the
         direction columns) is scaled with the pooled statistics.
         """
         return self.predict_outputs(x)[0]
 
-    def predict_outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def predict_outputs(self, x: np.ndarray, outline_changed: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray | None]:
         """Per-cycle suspect probabilities and whitened verification descriptions.
+
+        Parameters
+        ----------
+        x : ndarray, shape (n_cycles, n_inputs)
+            :meth:`features_from`'s output.
+        outline_changed : ndarray of bool, shape (n_suspects,), optional
+            Whether the clip's outline differs from each suspect's enrolment (:meth:`pool`;
+            ``x`` is then one clip's cycles). None: it differs from none.
 
         Returns
         -------
@@ -139,21 +158,87 @@ class GaitModel:
         whitened : ndarray, shape (n_cycles, n_dims), or None
             See :mod:`gait.identification.verification`; None for a model saved before it had them.
         """
+        whole, robust, whitened = self.predict_towers(x)
+        return self.pool(whole, robust, outline_changed), whitened
+
+    def predict_towers(self, x: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """The network's outputs for ``x`` (:meth:`features_from`'s), before pooling.
+
+        Returns
+        -------
+        whole : ndarray, shape (n_cycles, n_suspects)
+            Mean probabilities of the whole-body towers.
+        robust : ndarray, shape (n_cycles, n_suspects), or None
+            Mean probabilities of the clothing-robust towers (None without them).
+        whitened : ndarray, shape (n_cycles, n_dims), or None
+        """
         if x.ndim == 2 and self.scales_per_direction and x.shape[1] == len(self.feature_names):
             x = np.hstack([x, self.direction_columns(["unknown"] * x.shape[0])])
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
             raise ModelError(
                 f"expected {len(self.feature_names)} features per cycle, got shape {x.shape}"
             )
+        robust_towers = self.settings.robust_members > 0
         if x.shape[0] == 0:
             templates = self.templates
-            return (np.empty((0, len(self.suspects))),
+            empty = np.empty((0, len(self.suspects)))
+            return (empty, empty if robust_towers else None,
                     None if templates is None else np.empty((0, templates.shape[1])))
         out = self.network(x.astype(np.float32), training=False)
-        if isinstance(out, dict):
-            return (np.asarray(out["suspects"], dtype=np.float64),
-                    np.asarray(out["verification"], dtype=np.float64))
-        return np.asarray(out, dtype=np.float64), None
+        if not isinstance(out, dict):
+            return np.asarray(out, dtype=np.float64), None, None
+        return (np.asarray(out[SUSPECTS], dtype=np.float64),
+                np.asarray(out[SUSPECTS_ROBUST], dtype=np.float64) if robust_towers else None,
+                np.asarray(out["verification"], dtype=np.float64) if "verification" in out
+                else None)
+
+    def pool(self, whole: np.ndarray, robust: np.ndarray | None,
+             outline_changed: np.ndarray | None = None) -> np.ndarray:
+        """One clip's per-cycle suspect probabilities from the two kinds of towers.
+
+        Log-linear pooling: for suspect *s*, ``p_s ~ whole_s ** (1 - w_s) * robust_s ** w_s``,
+        renormalised over the suspects of every cycle, with ``w_s`` the settings'
+        ``robust_weight``, or ``robust_weight_outline_changed`` where the clip's outline
+        differs from the suspect's enrolment (:mod:`gait.identification.outline`): a coat
+        or a bag has moved the proportions and angles the whole-body towers rest on, so the
+        comparison with that suspect leans on the legs, the feet and the timing.
+
+        Parameters
+        ----------
+        whole, robust : ndarray, shape (n_cycles, n_suspects)
+            :meth:`predict_towers`' outputs; ``whole`` is returned as it is when ``robust``
+            is None.
+        outline_changed : ndarray of bool, shape (n_suspects,), optional
+
+        Returns
+        -------
+        ndarray, shape (n_cycles, n_suspects)
+            Rows sum to 1.
+        """
+        if robust is None or whole.shape[0] == 0:
+            return whole
+        changed = (np.zeros(whole.shape[1], bool) if outline_changed is None
+                   else np.asarray(outline_changed, dtype=bool))
+        weight = np.where(changed, self.settings.robust_weight_outline_changed,
+                          self.settings.robust_weight)[None, :]
+        log_p = ((1 - weight) * np.log(np.maximum(whole, _TINY))
+                 + weight * np.log(np.maximum(robust, _TINY)))
+        log_p -= log_p.max(axis=1, keepdims=True)
+        pooled = np.exp(log_p)
+        return np.asarray(pooled / pooled.sum(axis=1, keepdims=True))
+
+    @functools.cached_property
+    def outline(self) -> OutlineStatistics | None:
+        """The suspects' enrolment outline statistics (None for a model saved before them)."""
+        data = self.metadata.get("outline")
+        return OutlineStatistics.from_dict(data) if data else None
+
+    def outline_changed(self, clip: pd.DataFrame) -> np.ndarray | None:
+        """Whether one clip's outline (its cycles' rows) differs from each suspect's
+        enrolment, shape (n_suspects,); None for a model without outline statistics."""
+        outline = self.outline
+        return None if outline is None else outline.changed(clip)
 
     @functools.cached_property
     def templates(self) -> np.ndarray | None:
@@ -215,6 +300,7 @@ class GaitModel:
         if meta.get("format") != MODEL_FORMAT:
             raise ModelError(f"{json_path}: unknown model format {meta.get('format')!r}")
         direction_scaling_layer()  # registers the custom layers before loading
+        feature_selection_layer()
         verification_layer()
         try:
             network = keras.saving.load_model(keras_path, compile=False, safe_mode=True)

@@ -1,8 +1,10 @@
 """The Keras identification network: its layers and how it is built (not trained).
 
 ``Input -> feature scaling (per walking direction, fitted on the training cycles) ->
-n_members x ([Dense ReLU -> Dropout] x k -> Dense softmax) -> mean``; for training, the
-members' outputs are stacked so that each member learns on its own loss.
+n_members x ([Dense ReLU -> Dropout] x k -> Dense softmax) -> mean`` (output ``suspects``),
+and, with ``robust_members``, as many towers again on the clothing-robust parameters alone
+(output ``suspects_robust``); for training, every tower's output is stacked so that each
+learns on its own loss.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 DIRECTIONS = ("left", "right", "front", "back")
+SUSPECTS = "suspects"
+SUSPECTS_ROBUST = "suspects_robust"
+
+
+def tower_names(settings: ModelSettings) -> list[str]:
+    """Layer-name prefixes of the towers: ``member_<m>`` (every parameter), then
+    ``robust_<m>`` (the clothing-robust parameters only)."""
+    return ([f"member_{m}" for m in range(settings.n_members)]
+            + [f"robust_{m}" for m in range(settings.robust_members)])
 
 
 @functools.cache
@@ -60,6 +71,34 @@ def direction_scaling_layer() -> type:
     return DirectionScaling
 
 
+@functools.cache
+def feature_selection_layer() -> type:
+    """The Keras layer class that passes on a fixed subset of its input's columns.
+
+    Input shape (batch, n_in); output shape (batch, len(columns)), the columns in the given
+    order (the clothing-robust towers' view of the scaled features).
+    """
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="gait")
+    class FeatureSelection(keras.layers.Layer):  # type: ignore[misc]
+        def __init__(self, columns: list[int], **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.columns = [int(c) for c in columns]
+
+        def call(self, inputs: Any) -> Any:
+            return ops.take(inputs, self.columns, axis=1)
+
+        def compute_output_shape(self, input_shape: Any) -> tuple[Any, int]:
+            return (input_shape[0], len(self.columns))
+
+        def get_config(self) -> dict[str, Any]:
+            return {**super().get_config(), "columns": self.columns}
+
+    return FeatureSelection
+
+
 def direction_statistics(x: np.ndarray, directions: np.ndarray, groups: list[str]
                          ) -> tuple[np.ndarray, np.ndarray]:
     """Per-direction feature means and standard deviations, pooled ones last.
@@ -95,7 +134,8 @@ def direction_statistics(x: np.ndarray, directions: np.ndarray, groups: list[str
 
 
 def make_model(n_features: int, n_classes: int, settings: ModelSettings,
-               mean: np.ndarray, variance: np.ndarray) -> Any:
+               mean: np.ndarray, variance: np.ndarray,
+               robust_columns: tuple[int, ...] = ()) -> Any:
     """Build (not train) the network; the feature scaling is its first layer.
 
     Parameters
@@ -106,6 +146,15 @@ def make_model(n_features: int, n_classes: int, settings: ModelSettings,
         Feature scaling fitted on the training cycles. Two-dimensional: per-direction
         statistics (see :func:`direction_scaling_layer`); the input then has ``n_groups``
         one-hot direction columns after the features.
+    robust_columns : tuple of int
+        Indices of the clothing-robust features, read by the ``settings.robust_members``
+        robust towers (needed when there are any).
+
+    Returns
+    -------
+    keras.Model
+        Output ``suspects`` (mean of the whole-body towers' softmax outputs, shape (batch,
+        n_classes)), or with robust towers a dict of it and ``suspects_robust``.
     """
     import keras
 
@@ -121,29 +170,43 @@ def make_model(n_features: int, n_classes: int, settings: ModelSettings,
         inputs = keras.Input(shape=(n_features,), name="features")
         x = keras.layers.Normalization(mean=mean, variance=np.maximum(variance, 1e-12),
                                        name="scaling")(inputs)
+    if settings.robust_members and not robust_columns:
+        raise ValueError("robust towers need the columns of the clothing-robust features")
     scaled = x
-    members = []
-    for m in range(settings.n_members):
-        x = scaled
+    robust = (feature_selection_layer()(list(robust_columns), name="robust_features")(scaled)
+              if settings.robust_members else None)
+    towers = []
+    for t, name in enumerate(tower_names(settings)):
+        x = robust if name.startswith("robust") else scaled
         for i, units in enumerate(settings.hidden_units):
             x = keras.layers.Dense(units, activation="relu", kernel_regularizer=regulariser,
-                                   name=f"member_{m}_hidden_{i}")(x)
-            x = keras.layers.Dropout(settings.dropout, seed=settings.seed + 100 * m + i,
-                                     name=f"member_{m}_dropout_{i}")(x)
-        members.append(keras.layers.Dense(n_classes, activation="softmax",
-                                          name=f"member_{m}_suspects")(x))
-    outputs = (keras.layers.Average(name="suspects")(members) if len(members) > 1
-               else keras.layers.Identity(name="suspects")(members[0]))
-    return keras.Model(inputs, outputs, name="gait_identification")
+                                   name=f"{name}_hidden_{i}")(x)
+            x = keras.layers.Dropout(settings.dropout, seed=settings.seed + 100 * t + i,
+                                     name=f"{name}_dropout_{i}")(x)
+        towers.append(keras.layers.Dense(n_classes, activation="softmax",
+                                         name=f"{name}_suspects")(x))
+    whole = _mean(towers[: settings.n_members], SUSPECTS)
+    if not settings.robust_members:
+        return keras.Model(inputs, whole, name="gait_identification")
+    return keras.Model(inputs, {SUSPECTS: whole,
+                                SUSPECTS_ROBUST: _mean(towers[settings.n_members :],
+                                                       SUSPECTS_ROBUST)},
+                       name="gait_identification")
+
+
+def _mean(outputs: list[Any], name: str) -> Any:
+    import keras
+
+    return (keras.layers.Average(name=name)(outputs) if len(outputs) > 1
+            else keras.layers.Identity(name=name)(outputs[0]))
 
 
 def training_model(network: Any, settings: ModelSettings) -> Any:
-    """The members' outputs stacked, shape (batch, n_members, n_suspects), for training each
-    member on its own loss (the labels are repeated per member); shares ``network``'s layers."""
+    """Every tower's output stacked, shape (batch, n_towers, n_suspects), for training each
+    tower on its own loss (the labels are repeated per tower); shares ``network``'s layers."""
     import keras
 
-    members = [network.get_layer(f"member_{m}_suspects").output
-               for m in range(settings.n_members)]
+    members = [network.get_layer(f"{name}_suspects").output for name in tower_names(settings)]
     n_classes = members[0].shape[-1]
     stacked = keras.layers.Concatenate(axis=1, name="members")(
         [keras.layers.Reshape((1, n_classes))(out) for out in members])

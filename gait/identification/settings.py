@@ -27,6 +27,19 @@ class ModelSettings:
         side (each with its own cross-entropy loss); the network's output is the mean of
         their softmax outputs. Averaging members trained on few clips per suspect makes the
         ranking far less dependent on the random initialisation.
+    robust_members : int
+        Further towers that read only the clothing-robust parameters
+        (:attr:`gait.walk.parameters.Parameter.clothing_robust`: the legs from the knees down,
+        the feet's timing, the pelvis's travel), trained the same way. A coat or a bag moves
+        the landmarks of the shoulders, arms and hips, and with them the proportions and
+        angles the whole-body towers rely on most; these towers do not see them. See
+        :meth:`for_view` for each view's default.
+    robust_weight, robust_weight_outline_changed : float
+        Weight in [0, 1] of the clothing-robust towers in a cycle's suspect probabilities
+        (log-linear pooling, :meth:`gait.identification.model.GaitModel.pool`): for a suspect
+        whose enrolment outline the clip shares, and for one whose outline it does not
+        (:mod:`gait.identification.outline`: a coat, a bag, other clothing), where the
+        whole-body towers' proportions mislead.
     dropout : float
         Dropout rate after each hidden layer.
     l2 : float
@@ -94,6 +107,9 @@ class ModelSettings:
 
     hidden_units: tuple[int, ...] = (64, 32)
     n_members: int = 5
+    robust_members: int = 0
+    robust_weight: float = 0.3
+    robust_weight_outline_changed: float = 0.8
     dropout: float = 0.3
     l2: float = 1e-4
     learning_rate: float = 3e-3
@@ -121,8 +137,10 @@ class ModelSettings:
             raise ValueError("hidden_units needs at least one positive width")
         if not 0 <= self.dropout < 1 or not 0 <= self.validation_clip_fraction < 1:
             raise ValueError("dropout and validation_clip_fraction must be in [0, 1)")
-        if self.n_members < 1:
-            raise ValueError("n_members must be at least 1")
+        if self.n_members < 1 or self.robust_members < 0:
+            raise ValueError("n_members must be at least 1 and robust_members at least 0")
+        if not (0 <= self.robust_weight <= 1 and 0 <= self.robust_weight_outline_changed <= 1):
+            raise ValueError("robust_weight and robust_weight_outline_changed must be in [0, 1]")
         if self.score_normalisation not in ("none", "cohort"):
             raise ValueError("score_normalisation must be 'none' or 'cohort'")
         if self.max_epochs < 1 or self.batch_size < 1 or self.patience_epochs < 1:
@@ -205,7 +223,9 @@ class ModelSettings:
 # before them (it had none of it).
 _BEFORE_ADDED: dict[str, Any] = {"augment_clothing_bl": 0.0, "augment_arm_damping": 0.0,
                                  "augment_yaw_deg": 0.0, "augment_hip_drop_bl": 0.0,
-                                 "augment_covariate_shift": 0.0, "score_normalisation": "none"}
+                                 "augment_covariate_shift": 0.0, "score_normalisation": "none",
+                                 "robust_members": 0}
 
 # Departures of a camera view from the ModelSettings defaults (see ModelSettings.for_view).
-_VIEW_SETTINGS: dict[str, dict[str, Any]] = {"front": {"hidden_units": (128, 64)}}
+_VIEW_SETTINGS: dict[str, dict[str, Any]] = {"front": {"hidden_units": (128, 64)},
+                                              "side": {"robust_members": 5}}

@@ -20,11 +20,19 @@ from typing import Any
 import numpy as np
 
 from gait.identification.model import GaitModel, ModelError, software_versions
-from gait.identification.network import DIRECTIONS, direction_statistics, make_model, training_model
+from gait.identification.network import (
+    DIRECTIONS,
+    direction_statistics,
+    make_model,
+    tower_names,
+    training_model,
+)
+from gait.identification.outline import OutlineStatistics
 from gait.identification.settings import ModelSettings
 from gait.identification.verification import fit_verifier, hidden_model, with_verification
 from gait.walk.covariate_shift import shipped_sha256
 from gait.walk.features import FeatureTable, feature_names
+from gait.walk.parameters import clothing_robust_names
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
 
@@ -84,6 +92,8 @@ def train_network(
         raise ModelError(
             f"training needs at least two suspects with gait cycles, got {len(suspects)}")
     names = feature_names(table.view, settings.with_visibility)
+    robust = set(clothing_robust_names(table.view))
+    robust_columns = tuple(i for i, name in enumerate(names) if name in robust)
     raw = table.matrix(names)
     # A parameter never measured in these clips (e.g. one that needs world landmarks) is 0.
     measured = ~np.isnan(raw).all(axis=0)
@@ -107,7 +117,7 @@ def train_network(
             np.concatenate([y, y_extra[keep_extra]]),
             np.concatenate([walked, walked_extra[keep_extra]]),
             np.concatenate([np.isin(clip_of, held), np.zeros(int(keep_extra.sum()), bool)]),
-            len(suspects), settings, n_epochs,
+            len(suspects), settings, n_epochs, robust_columns,
             None if on_epoch is None else _staged(on_epoch, refit, n_epochs))
 
     started = time.perf_counter()
@@ -124,7 +134,7 @@ def train_network(
     final = fit(set(), epochs, refit=bool(val_clips))
     # Verification (gait.identification.verification): whitening and templates from the real
     # training cycles (all of them, augmented copies left out).
-    hidden = hidden_model(final.network, settings.n_members, len(settings.hidden_units))
+    hidden = hidden_model(final.network, settings)
     verifier = fit_verifier(np.asarray(hidden(final.x[: len(x)], training=False)), y,
                             len(suspects))
     return GaitModel(
@@ -151,6 +161,7 @@ def train_network(
             "history": history or final.history,  # with validation curves when there are
             "history_final": final.history,
             "training_seconds": time.perf_counter() - started,
+            "outline": OutlineStatistics.fit(table.frame, suspects).to_dict(),
         },
     )
 
@@ -174,7 +185,7 @@ def _staged(on_epoch: EpochCallback, refit: bool, n_epochs: int) -> EpochCallbac
 
 def _fit(x: np.ndarray, y: np.ndarray, walked: np.ndarray, is_val: np.ndarray,
          n_suspects: int, settings: ModelSettings, n_epochs: int,
-         on_epoch: EpochCallback | None) -> _Fit:
+         robust_columns: tuple[int, ...], on_epoch: EpochCallback | None) -> _Fit:
     """Build and train one network on the rows of ``x`` not in ``is_val``, for ``n_epochs``
     epochs or until the loss on the ``is_val`` rows stops improving (when there are any).
 
@@ -196,9 +207,9 @@ def _fit(x: np.ndarray, y: np.ndarray, walked: np.ndarray, is_val: np.ndarray,
         scaling = (mean, std**2)
     else:
         scaling = (x[~is_val].mean(axis=0), x[~is_val].var(axis=0))
-    network = make_model(n_features, n_suspects, settings, *scaling)
+    network = make_model(n_features, n_suspects, settings, *scaling, robust_columns=robust_columns)
     trainer = training_model(network, settings)
-    repeat = settings.n_members
+    repeat = len(tower_names(settings))
     train_x, train_y = x[~is_val], y[~is_val]
     # tf.data pipelines: about half the per-epoch overhead of fitting on NumPy arrays.
     train_data = (

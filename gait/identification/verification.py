@@ -31,6 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from gait.identification.network import SUSPECTS, SUSPECTS_ROBUST, tower_names
+from gait.identification.settings import ModelSettings
+
 VERIFICATION_LAYER = "verification"
 DEFAULT_SHRINKAGE = 0.1
 COHORT_SIZE = 10
@@ -206,14 +209,16 @@ def verification_layer() -> type:
     return Verification
 
 
-def hidden_model(network: Any, n_members: int, n_hidden_layers: int) -> Any:
+def hidden_model(network: Any, settings: ModelSettings) -> Any:
     """A Keras model sharing ``network``'s layers that outputs the concatenated last hidden
-    layer of every member tower, shape (batch, n_members * last_width)."""
+    layer of every tower (the clothing-robust ones too), shape (batch, n_towers *
+    last_width)."""
     import keras
 
-    outputs = [network.get_layer(f"member_{m}_hidden_{n_hidden_layers - 1}").output
-               for m in range(n_members)]
-    hidden = (keras.layers.Concatenate(name="verification_hidden")(outputs) if n_members > 1
+    last = len(settings.hidden_units) - 1
+    outputs = [network.get_layer(f"{name}_hidden_{last}").output
+               for name in tower_names(settings)]
+    hidden = (keras.layers.Concatenate(name="verification_hidden")(outputs) if len(outputs) > 1
               else outputs[0])
     return keras.Model(network.input, hidden, name="gait_hidden")
 
@@ -236,6 +241,8 @@ def with_verification(network: Any, hidden: Any, verifier: Verifier) -> Any:
     whitened = layer(hidden.output)
     layer.set_weights([verifier.mean.astype(np.float32), verifier.whitening.astype(np.float32),
                        verifier.templates.astype(np.float32)])
-    return keras.Model(network.input, {"suspects": network.output,
-                                        "verification": whitened},
+    present = {each.name for each in network.layers}
+    outputs = {name: network.get_layer(name).output for name in (SUSPECTS, SUSPECTS_ROBUST)
+               if name in present}
+    return keras.Model(network.input, {**outputs, "verification": whitened},
                        name="gait_identification")

@@ -12,12 +12,19 @@ the vertical and the image x axis. Left and right are the person's own.
 
 A parameter's visibility score for a cycle is the mean, over the cycle's samples, of the
 lowest visibility among the landmarks it uses (0: never seen, 1: always clearly seen).
+
+A parameter is *clothing-robust* when a coat or a bag cannot move it: it uses only the
+landmarks from the knees down (which MediaPipe finds on the legs and feet, below a coat's hem
+and a bag), or only the timing of the feet's events, or the hip landmarks only through the
+pelvis's travel over the stride or a landmark's height over the stride, which a constant
+offset of the hips (a coat's outline) leaves unchanged. The identification network's
+clothing-robust towers read these alone (:mod:`gait.identification.network`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -63,9 +70,13 @@ class Parameter:
     kind : str
         ``"static"`` (a body proportion) or ``"dynamic"`` (temporal, spatial or kinematic).
     group : str
-        ``proportion``, ``temporal``, ``spatial``, ``kinematic`` or ``symmetry``.
+        ``proportion``, ``temporal``, ``spatial``, ``kinematic``, ``symmetry`` or
+        ``waveform``.
     description : str
         The formula in words.
+    clothing_robust : bool
+        Whether a coat or a bag cannot move it (see the module docstring; set for the whole
+        catalogue by :func:`_clothing_robust`).
     """
 
     name: str
@@ -75,6 +86,7 @@ class Parameter:
     kind: str
     group: str
     description: str
+    clothing_robust: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in (STATIC, DYNAMIC):
@@ -691,7 +703,25 @@ for _channel in wave_channels("side"):
              lambda c, name=_name: _wave_block(c)[name])
         _CYCLE_LANDMARKS[_name] = lambda cycle, ch=_channel: _wave_landmarks(ch, cycle.foot)
 
-CATALOGUE: tuple[Parameter, ...] = tuple(p for p, _ in _ENTRIES)
+# --- clothing-robust parameters (see the module docstring) -----------------------------------
+# Landmarks below a coat's hem and a bag: the knees, ankles, heels and toes.
+_BELOW_CLOTHING = frozenset({lm.L_KNEE, lm.R_KNEE, lm.L_ANKLE, lm.R_ANKLE, lm.L_HEEL, lm.R_HEEL,
+                             lm.L_FOOT, lm.R_FOOT})
+# Parameters that use the hips only through the pelvis's travel, or a landmark's height over
+# the stride (the pelvis cancels out of :meth:`_Series.absolute_y`).
+_OFFSET_FREE = frozenset({
+    "stride_length_bl", "speed_bl_per_s", "vertical_oscillation_bl", "lateral_sway_bl",
+    "head_bob_bl", "toe_lift_left_bl", "toe_lift_right_bl", "heel_lift_left_bl",
+    "heel_lift_right_bl"})
+
+
+def _clothing_robust(parameter: Parameter) -> bool:
+    return (parameter.group == "temporal" or parameter.name in _OFFSET_FREE
+            or set(parameter.landmarks) <= _BELOW_CLOTHING)
+
+
+CATALOGUE: tuple[Parameter, ...] = tuple(
+    replace(p, clothing_robust=_clothing_robust(p)) for p, _ in _ENTRIES)
 _COMPUTE: dict[str, Compute] = {p.name: f for p, f in _ENTRIES}
 if len(_COMPUTE) != len(CATALOGUE):
     raise RuntimeError("parameter names in the catalogue must be unique")
@@ -700,6 +730,11 @@ if len(_COMPUTE) != len(CATALOGUE):
 def parameters_for_view(view: str) -> tuple[Parameter, ...]:
     """Catalogue entries that apply to ``view``, in catalogue order."""
     return tuple(p for p in CATALOGUE if view in p.views)
+
+
+def clothing_robust_names(view: str) -> list[str]:
+    """Names of the clothing-robust parameters of ``view``, in catalogue order."""
+    return [p.name for p in parameters_for_view(view) if p.clothing_robust]
 
 
 def visibility_column(name: str) -> str:
@@ -775,13 +810,15 @@ def catalogue_markdown() -> str:
         f"{len(CATALOGUE)} parameters: {len(parameters_for_view('side'))} apply to the side "
         f"view, {len(parameters_for_view('front'))} to the front view; "
         f"{sum(p.kind == STATIC for p in CATALOGUE)} static, "
-        f"{sum(p.kind == DYNAMIC for p in CATALOGUE)} dynamic.",
+        f"{sum(p.kind == DYNAMIC for p in CATALOGUE)} dynamic; "
+        f"{sum(p.clothing_robust for p in CATALOGUE)} clothing-robust.",
         "",
-        "| # | name | unit | kind | group | views | landmarks | formula |",
-        "|---|---|---|---|---|---|---|---|",
+        "| # | name | unit | kind | group | clothing-robust | views | landmarks | formula |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for i, p in enumerate(CATALOGUE, start=1):
         marks = ", ".join(f"{j} {lm.LANDMARK_NAMES[j]}" for j in p.landmarks)
         lines.append(f"| {i} | `{p.name}` | {p.unit} | {p.kind} | {p.group} | "
-                     f"{', '.join(p.views)} | {marks} | {p.description} |")
+                     f"{'yes' if p.clothing_robust else 'no'} | {', '.join(p.views)} | {marks} "
+                     f"| {p.description} |")
     return "\n".join(lines) + "\n"

@@ -277,10 +277,10 @@ def test_calibration_folds_train_for_the_final_networks_epochs(
 
 
 def test_view_settings_widen_only_the_front_towers_and_yield_to_overrides() -> None:
-    assert ModelSettings.for_view("side") == ModelSettings()
+    assert ModelSettings.for_view("side") == ModelSettings(robust_members=5)
     front = ModelSettings.for_view("front", seed=3)
     assert front.hidden_units == (128, 64)
-    assert front == ModelSettings(hidden_units=(128, 64), seed=3)
+    assert front == ModelSettings(hidden_units=(128, 64), seed=3)  # no clothing-robust towers
     assert ModelSettings.for_view("front", hidden_units=(8,)).hidden_units == (8,)
 
 
@@ -304,3 +304,73 @@ def test_a_walk_of_one_step_is_identified_at_half_weight(trained: GaitModel) -> 
     assert "at weight 0.5: steps only" in short.reason
     none, _ = identified(0.9)
     assert none.verdict == INSUFFICIENT and "step" in none.reason
+
+
+ROBUST = ModelSettings(hidden_units=(32,), n_members=2, robust_members=2, augment_copies=0,
+                       robust_weight=0.25, robust_weight_outline_changed=1.0)
+
+
+@pytest.fixture(scope="module")
+def robust() -> GaitModel:
+    return train_network(build_table(_clips(range(4)), "side"), ROBUST, epochs=40)
+
+
+def test_pooling_leans_on_the_robust_towers_where_the_outline_changed() -> None:
+    model = GaitModel(None, "side", ["ann", "bob", "cat"], [], np.zeros(0), ROBUST)
+    whole = np.array([[0.7, 0.2, 0.1], [0.5, 0.3, 0.2]])
+    robust = np.array([[0.1, 0.6, 0.3], [0.2, 0.2, 0.6]])
+    pooled = model.pool(whole, robust, np.array([False, True, False]))
+    weight = np.array([0.25, 1.0, 0.25])
+    expected = whole ** (1 - weight) * robust ** weight
+    np.testing.assert_allclose(pooled, expected / expected.sum(axis=1, keepdims=True))
+    unchanged = model.pool(whole, robust)
+    expected = whole ** 0.75 * robust ** 0.25
+    np.testing.assert_allclose(unchanged, expected / expected.sum(axis=1, keepdims=True))
+    assert model.pool(whole, None) is whole  # a model without robust towers
+
+
+def test_robust_towers_read_only_the_clothing_robust_parameters(robust: GaitModel) -> None:
+    from gait.walk.parameters import clothing_robust_names
+
+    table = build_table(_clips(range(10, 11)), "side")
+    x = robust.features_from(table)
+    whole, towers, whitened = robust.predict_towers(x)
+    assert towers is not None and whitened is not None
+    assert whitened.shape[1] == 4 * 32  # every tower's last hidden layer is described
+    names = robust.feature_names
+    covered = names.index("trunk_length_bl")      # a coat moves it: robust towers ignore it
+    bare = names.index("wave_ipsi_shank_h1sin_deg")  # below the knee: robust towers read it
+    assert names[bare] in clothing_robust_names("side")
+    assert names[covered] not in clothing_robust_names("side")
+    for column, robust_changes in ((covered, False), (bare, True)):
+        moved = x.copy()
+        moved[:, column] += 5 * np.std(x[:, column]) + 1.0
+        whole_moved, towers_moved, _ = robust.predict_towers(moved)
+        assert not np.allclose(whole_moved, whole, atol=1e-6)
+        assert np.allclose(towers_moved, towers, atol=1e-6) != robust_changes
+
+
+def test_clips_pool_for_their_own_outline(robust: GaitModel, tmp_path: Path) -> None:
+    from gait.identification.identify import clip_outputs
+
+    table = build_table(_clips(range(10, 11)), "side")
+    frame = table.frame.copy()
+    coat = frame["clip_id"] == "ann_10"
+    for name in ("trunk_length_bl", "upper_arm_length_left_bl", "forearm_length_left_bl"):
+        frame.loc[coat, name] *= 1.5  # the outline of a coat
+    coated = FeatureTable("side", frame)
+    whole, towers, _ = robust.predict_towers(robust.features_from(coated))
+    outputs = clip_outputs(robust, coated)
+    rows = np.flatnonzero(coat.to_numpy())
+    assert robust.outline_changed(frame[coat]).all()
+    np.testing.assert_allclose(outputs["ann_10"][0], towers[rows], rtol=1e-6)  # weight 1
+    rows = np.flatnonzero((frame["clip_id"] == "bob_10").to_numpy())
+    np.testing.assert_allclose(outputs["bob_10"][0],
+                               robust.pool(whole[rows], towers[rows],
+                                           robust.outline_changed(frame.iloc[rows])))
+    # The towers, the outline statistics and the pooling come back from disk.
+    robust.save(tmp_path / "robust")
+    again = GaitModel.load(tmp_path / "robust")
+    np.testing.assert_array_equal(again.predict_towers(again.features_from(coated))[1], towers)
+    np.testing.assert_array_equal(again.outline.median, robust.outline.median)
+    assert again.settings == robust.settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
@@ -54,3 +55,46 @@ def test_wave_descriptors_of_a_synthetic_walk() -> None:
     for name in (wave_parameter_name("ipsi_thigh", "mean"), wave_parameter_name("trunk", "h1cos")):
         assert params[name].notna().all()
         assert params[name + "__visibility"].between(0, 1).all()
+
+
+def test_which_parameters_are_clothing_robust() -> None:
+    from gait.walk.parameters import clothing_robust_names
+
+    robust = set(clothing_robust_names("side")) | set(clothing_robust_names("front"))
+    for name in ("stance_frac", "cadence_steps_per_min", "step_length_bl", "shank_length_left_bl",
+                 "wave_ipsi_shank_h1cos_deg", "wave_contra_foot_mean_deg", "stride_length_bl",
+                 "toe_lift_left_bl", "step_width_bl", "ankle_dorsiflexion_max_right_deg"):
+        assert name in robust, name
+    for name in ("trunk_length_bl", "thigh_length_left_bl", "knee_flexion_rom_left_deg",
+                 "hip_flexion_max_right_deg", "arm_swing_rom_left_deg", "wave_ipsi_thigh_mean_deg",
+                 "elbow_flexion_mean_left_deg", "trunk_lean_mean_deg", "hip_width_bl"):
+        assert name not in robust, name
+    assert clothing_robust_names("side") == [p.name for p in parameters_for_view("side")
+                                             if p.clothing_robust]
+
+
+def test_clothing_robust_parameters_ignore_the_arms_and_a_drop_of_the_hips() -> None:
+    """A coat's outline, as MediaPipe sees it: elbows and wrists elsewhere, the hips lower.
+    Every clothing-robust parameter keeps its value (up to the body-length scale, which the
+    trunk and thigh share), while the proportions and arm angles move."""
+    from dataclasses import replace
+
+    from gait.media import landmarks as lm
+    from gait.walk.parameters import clothing_robust_names
+
+    walk = synthetic_walk(WalkerStyle(cadence_steps_per_min=100.0), view="side", duration_s=6.0)
+    xyzv = walk.xyzv.copy()
+    xyzv[:, [lm.L_ELBOW, lm.R_ELBOW], 0] += 0.01
+    xyzv[:, [lm.L_WRIST, lm.R_WRIST, lm.L_INDEX, lm.R_INDEX], 1] -= 0.03
+    xyzv[:, [lm.L_HIP, lm.R_HIP], 1] += 0.01  # image y points down
+    base = cycle_parameters(analyse_gait(walk, "side"))
+    coat = cycle_parameters(analyse_gait(replace(walk, xyzv=xyzv), "side"))
+    assert len(base) == len(coat) >= 4
+    def relative_change(names: list[str]) -> pd.Series:
+        before = base[names].median()
+        return ((coat[names].median() - before).abs() / before.abs()).dropna()
+
+    assert relative_change(clothing_robust_names("side")).max() < 0.002
+    moved = relative_change(["trunk_length_bl", "elbow_flexion_mean_left_deg",
+                             "knee_flexion_max_left_deg", "arm_swing_rom_right_deg"])
+    assert len(moved) == 4 and moved.min() > 0.02
