@@ -66,7 +66,8 @@ def compare_parameters(evidence: pd.DataFrame, suspect: pd.DataFrame, everyone: 
     return frame.loc[order].reset_index(drop=True)
 
 
-def outline_change(comparison: pd.DataFrame, suspect: str) -> str | None:
+def outline_change(comparison: pd.DataFrame, suspect: str,
+                   robust_weight: float | None = None) -> str | None:
     """A sentence when the evidence's body outline differs from ``suspect``'s enrolment as
     clothing changes it (the rule of :mod:`gait.identification.outline`), else None.
 
@@ -75,6 +76,9 @@ def outline_change(comparison: pd.DataFrame, suspect: str) -> str | None:
     comparison : DataFrame
         :func:`compare_parameters` of the evidence with ``suspect``.
     suspect : str
+    robust_weight : float, optional
+        The model's ``robust_weight_outline_changed`` when it has clothing-robust towers: the
+        sentence then says that the comparison with ``suspect`` leaned on them.
     """
     rows = comparison[comparison[COL_PARAMETER].isin(OUTLINE_PARAMETERS)]
     changed = rows[rows[COL_STD_DIFF].abs() > OUTLINE_SD].sort_values(
@@ -83,10 +87,14 @@ def outline_change(comparison: pd.DataFrame, suspect: str) -> str | None:
         return None
     listed = ", ".join(f"{r[COL_PARAMETER]} {r[COL_STD_DIFF]:+.1f}"
                        for _, r in changed.head(4).iterrows())
+    leaned = ("" if robust_weight is None else
+              f" The ranking compared the walk with {suspect} mostly ({robust_weight:.0%}) on "
+              "the parameters clothing cannot move (the legs from the knees down, the feet's "
+              "timing, the pelvis's travel).")
     return (f"The evidence's body outline differs from {suspect}'s enrolment ({len(changed)} "
             f"proportions by more than {OUTLINE_SD:g} of {suspect}'s spread: {listed}), as a "
             "coat, other clothing or a bag changes it: the identification rests on a changed "
-            "appearance and its LRs for the true person are typically weaker.")
+            f"appearance and its LRs for the true person are typically weaker.{leaned}")
 
 
 def suspect_profile(frame: pd.DataFrame, suspect: str, group: str = "subject") -> pd.DataFrame:

@@ -86,7 +86,10 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
                                         enrolment, clip.view)
     else:
         comparison = pd.DataFrame(columns=list(COMPARISON_COLUMNS))
-    outline = outline_change(comparison, compared) if compared is not None else None
+    robust = model.settings
+    outline = (outline_change(comparison, compared, robust.robust_weight_outline_changed
+                              if robust.robust_members else None)
+               if compared is not None else None)
     result = {
         **identification.to_dict(),
         "clip": {"clip_id": clip.clip_id, "original_name": clip.original_name,

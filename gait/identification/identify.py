@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from gait.identification.likelihood import LikelihoodCalibration, propositions, verbal
-from gait.identification.model import GaitModel
+from gait.identification.model import GaitModel, TowerOutputs
 from gait.identification.verification import cohort_normalised, similarities
 from gait.walk.features import FeatureTable
 
@@ -383,23 +384,48 @@ def likelihood_of(model: GaitModel) -> LikelihoodCalibration | None:
     return LikelihoodCalibration.from_dict(data) if data else None
 
 
-def clip_similarity(model: GaitModel, whitened: np.ndarray | None) -> np.ndarray | None:
+def clip_similarity(model: GaitModel, whitened: np.ndarray | None,
+                    whitened_robust: np.ndarray | None = None,
+                    outline_changed: np.ndarray | None = None) -> np.ndarray | None:
     """A clip's similarity to every suspect, shape (n_suspects,), from its whitened cycle
-    descriptions (:meth:`GaitModel.predict_outputs`); None for a model without templates."""
+    descriptions (:class:`gait.identification.model.TowerOutputs`); None for a model without
+    templates.
+
+    With clothing-robust towers, the similarity to suspect *s* is ``(1 - w_s) cos_all +
+    w_s cos_robust`` (``w_s`` from :meth:`GaitModel.robust_weights`): the cosine of every
+    tower's description and that of the clothing-robust towers' alone, which a coat or a bag
+    lowers far less (side view, seed 42: the true person's median cosine in a coat 0.33 with
+    every tower, 0.56 with the robust ones, 0.59 and 0.49 for normal walks).
+    """
     templates = model.templates
     if whitened is None or templates is None:
         return None
-    return similarities(whitened, templates)
+    similarity = similarities(whitened, templates)
+    robust_templates = model.robust_templates
+    if whitened_robust is None or robust_templates is None:
+        return similarity
+    weight = model.robust_weights(outline_changed)
+    return np.asarray((1 - weight) * similarity
+                      + weight * similarities(whitened_robust, robust_templates))
 
 
 def identify_table(model: GaitModel, table: FeatureTable,
                    insufficient_reason: str | None = None) -> Identification:
     """Identify the person of a one-clip feature table."""
-    probabilities, whitened = model.predict_outputs(model.features_from(table),
-                                                    model.outline_changed(table.frame))
+    probabilities, similarity = _clip_output(
+        model, model.predict_towers(model.features_from(table)), table.frame)
     weights = table.frame["cycle_weight"].to_numpy(dtype=float)
-    return decide(model, probabilities, insufficient_reason, clip_similarity(model, whitened),
+    return decide(model, probabilities, insufficient_reason, similarity,
                   float(weights.mean()) if weights.size else 1.0)
+
+
+def _clip_output(model: GaitModel, towers: TowerOutputs, frame: pd.DataFrame
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """One clip's pooled per-cycle probabilities and similarity to every suspect, from its
+    towers' outputs and its cycles' rows (whose outline decides the robust towers' weight)."""
+    changed = None if towers.robust is None else model.outline_changed(frame)
+    return (model.pool(towers.whole, towers.robust, changed),
+            clip_similarity(model, towers.whitened, towers.whitened_robust, changed))
 
 
 def open_set_calibration(model: GaitModel) -> OpenSetCalibration | None:
@@ -412,15 +438,10 @@ def clip_outputs(model: GaitModel, table: FeatureTable
                  ) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
     """Every clip of ``table``: clip_id -> (per-cycle probabilities, shape (n_cycles,
     n_suspects), pooled for the clip's outline (:meth:`GaitModel.pool`); similarity to every
-    suspect, shape (n_suspects,), or None)."""
-    whole, robust, whitened = model.predict_towers(model.features_from(table))
-    outputs = {}
-    for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items():
-        changed = None if robust is None else model.outline_changed(table.frame.iloc[rows])
-        outputs[str(clip_id)] = (
-            model.pool(whole[rows], None if robust is None else robust[rows], changed),
-            clip_similarity(model, None if whitened is None else whitened[rows]))
-    return outputs
+    suspect, shape (n_suspects,), or None; see :func:`clip_similarity`)."""
+    towers = model.predict_towers(model.features_from(table))
+    return {str(clip_id): _clip_output(model, towers.rows(rows), table.frame.iloc[rows])
+            for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items()}
 
 
 def clip_scores(model: GaitModel, table: FeatureTable) -> dict[str, np.ndarray]:

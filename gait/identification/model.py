@@ -29,7 +29,11 @@ from gait.identification.network import (
 )
 from gait.identification.outline import OutlineStatistics
 from gait.identification.settings import ModelSettings
-from gait.identification.verification import VERIFICATION_LAYER, verification_layer
+from gait.identification.verification import (
+    ROBUST_VERIFICATION_LAYER,
+    VERIFICATION_LAYER,
+    verification_layer,
+)
 from gait.media.files import atomic_write
 from gait.walk.features import FeatureTable
 
@@ -38,6 +42,36 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 MODEL_FORMAT = "gait-id-model/1"
 _TINY = 1e-30
+
+
+@dataclass(frozen=True)
+class TowerOutputs:
+    """The network's outputs for some cycles, before the clothing-robust towers are pooled in.
+
+    Attributes
+    ----------
+    whole : ndarray, shape (n_cycles, n_suspects)
+        Mean suspect probabilities of the whole-body towers.
+    robust : ndarray, shape (n_cycles, n_suspects), or None
+        Mean suspect probabilities of the clothing-robust towers (None without them).
+    whitened : ndarray, shape (n_cycles, n_dims), or None
+        Whitened descriptions from every tower (:mod:`gait.identification.verification`).
+    whitened_robust : ndarray, shape (n_cycles, n_robust_dims), or None
+        Whitened descriptions from the clothing-robust towers alone.
+    """
+
+    whole: np.ndarray
+    robust: np.ndarray | None = None
+    whitened: np.ndarray | None = None
+    whitened_robust: np.ndarray | None = None
+
+    def rows(self, index: np.ndarray) -> TowerOutputs:
+        """The outputs of the cycles ``index`` (e.g. one clip's)."""
+        def take(values: np.ndarray | None) -> np.ndarray | None:
+            return None if values is None else values[index]
+
+        return TowerOutputs(self.whole[index], take(self.robust), take(self.whitened),
+                            take(self.whitened_robust))
 
 
 class ModelError(ValueError):
@@ -156,53 +190,63 @@ class GaitModel:
         -------
         probabilities : ndarray, shape (n_cycles, n_suspects)
         whitened : ndarray, shape (n_cycles, n_dims), or None
-            See :mod:`gait.identification.verification`; None for a model saved before it had them.
+            Of every tower (see :mod:`gait.identification.verification`); None for a model
+            saved before it had them.
         """
-        whole, robust, whitened = self.predict_towers(x)
-        return self.pool(whole, robust, outline_changed), whitened
+        towers = self.predict_towers(x)
+        return self.pool(towers.whole, towers.robust, outline_changed), towers.whitened
 
-    def predict_towers(self, x: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """The network's outputs for ``x`` (:meth:`features_from`'s), before pooling.
-
-        Returns
-        -------
-        whole : ndarray, shape (n_cycles, n_suspects)
-            Mean probabilities of the whole-body towers.
-        robust : ndarray, shape (n_cycles, n_suspects), or None
-            Mean probabilities of the clothing-robust towers (None without them).
-        whitened : ndarray, shape (n_cycles, n_dims), or None
-        """
+    def predict_towers(self, x: np.ndarray) -> TowerOutputs:
+        """The network's outputs for ``x`` (:meth:`features_from`'s), before pooling."""
         if x.ndim == 2 and self.scales_per_direction and x.shape[1] == len(self.feature_names):
             x = np.hstack([x, self.direction_columns(["unknown"] * x.shape[0])])
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
             raise ModelError(
                 f"expected {len(self.feature_names)} features per cycle, got shape {x.shape}"
             )
-        robust_towers = self.settings.robust_members > 0
         if x.shape[0] == 0:
-            templates = self.templates
-            empty = np.empty((0, len(self.suspects)))
-            return (empty, empty if robust_towers else None,
-                    None if templates is None else np.empty((0, templates.shape[1])))
+            def empty(width: int | None) -> np.ndarray | None:
+                return None if width is None else np.empty((0, width))
+
+            templates, robust_templates = self.templates, self.robust_templates
+            return TowerOutputs(
+                np.empty((0, len(self.suspects))),
+                empty(len(self.suspects) if self.settings.robust_members else None),
+                empty(None if templates is None else templates.shape[1]),
+                empty(None if robust_templates is None else robust_templates.shape[1]))
         out = self.network(x.astype(np.float32), training=False)
         if not isinstance(out, dict):
-            return np.asarray(out, dtype=np.float64), None, None
-        return (np.asarray(out[SUSPECTS], dtype=np.float64),
-                np.asarray(out[SUSPECTS_ROBUST], dtype=np.float64) if robust_towers else None,
-                np.asarray(out["verification"], dtype=np.float64) if "verification" in out
-                else None)
+            return TowerOutputs(np.asarray(out, dtype=np.float64))
+
+        def read(name: str) -> np.ndarray | None:
+            return np.asarray(out[name], dtype=np.float64) if name in out else None
+
+        whole = read(SUSPECTS)
+        assert whole is not None  # every network has it
+        return TowerOutputs(whole, read(SUSPECTS_ROBUST), read(VERIFICATION_LAYER),
+                            read(ROBUST_VERIFICATION_LAYER))
+
+    def robust_weights(self, outline_changed: np.ndarray | None = None) -> np.ndarray:
+        """Weight of the clothing-robust towers in the comparison with each suspect, shape
+        (n_suspects,): ``robust_weight``, or ``robust_weight_outline_changed`` where the
+        clip's outline differs from the suspect's enrolment (:mod:`gait.identification.outline`);
+        0 for a model without them."""
+        n = len(self.suspects)
+        if not self.settings.robust_members:
+            return np.zeros(n)
+        changed = (np.zeros(n, bool) if outline_changed is None
+                   else np.asarray(outline_changed, dtype=bool))
+        return np.where(changed, self.settings.robust_weight_outline_changed,
+                        self.settings.robust_weight)
 
     def pool(self, whole: np.ndarray, robust: np.ndarray | None,
              outline_changed: np.ndarray | None = None) -> np.ndarray:
         """One clip's per-cycle suspect probabilities from the two kinds of towers.
 
         Log-linear pooling: for suspect *s*, ``p_s ~ whole_s ** (1 - w_s) * robust_s ** w_s``,
-        renormalised over the suspects of every cycle, with ``w_s`` the settings'
-        ``robust_weight``, or ``robust_weight_outline_changed`` where the clip's outline
-        differs from the suspect's enrolment (:mod:`gait.identification.outline`): a coat
-        or a bag has moved the proportions and angles the whole-body towers rest on, so the
-        comparison with that suspect leans on the legs, the feet and the timing.
+        renormalised over the suspects of every cycle, ``w_s`` from :meth:`robust_weights`:
+        where a coat or a bag has moved the proportions and angles the whole-body towers rest
+        on, the comparison with that suspect leans on the legs, the feet and the timing.
 
         Parameters
         ----------
@@ -218,10 +262,7 @@ class GaitModel:
         """
         if robust is None or whole.shape[0] == 0:
             return whole
-        changed = (np.zeros(whole.shape[1], bool) if outline_changed is None
-                   else np.asarray(outline_changed, dtype=bool))
-        weight = np.where(changed, self.settings.robust_weight_outline_changed,
-                          self.settings.robust_weight)[None, :]
+        weight = self.robust_weights(outline_changed)[None, :]
         log_p = ((1 - weight) * np.log(np.maximum(whole, _TINY))
                  + weight * np.log(np.maximum(robust, _TINY)))
         log_p -= log_p.max(axis=1, keepdims=True)
@@ -242,10 +283,19 @@ class GaitModel:
 
     @functools.cached_property
     def templates(self) -> np.ndarray | None:
-        """Suspect templates of the verification layer, shape (n_suspects, n_dims), or None
-        for a model saved before it had one (read once: the network is never changed)."""
+        """Suspect templates of the verification layer (every tower), shape (n_suspects,
+        n_dims), or None for a model saved before it had one (read once: the network is never
+        changed)."""
+        return self._templates(VERIFICATION_LAYER)
+
+    @functools.cached_property
+    def robust_templates(self) -> np.ndarray | None:
+        """Suspect templates of the clothing-robust towers' verification layer, or None."""
+        return self._templates(ROBUST_VERIFICATION_LAYER)
+
+    def _templates(self, name: str) -> np.ndarray | None:
         try:
-            layer = self.network.get_layer(VERIFICATION_LAYER)
+            layer = self.network.get_layer(name)
         except ValueError:
             return None
         return np.asarray(layer.templates.numpy(), dtype=np.float64)

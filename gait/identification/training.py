@@ -29,7 +29,13 @@ from gait.identification.network import (
 )
 from gait.identification.outline import OutlineStatistics
 from gait.identification.settings import ModelSettings
-from gait.identification.verification import fit_verifier, hidden_model, with_verification
+from gait.identification.verification import (
+    ROBUST_VERIFICATION_LAYER,
+    VERIFICATION_LAYER,
+    fit_verifier,
+    hidden_model,
+    with_verification,
+)
 from gait.walk.covariate_shift import shipped_sha256
 from gait.walk.features import FeatureTable, feature_names
 from gait.walk.parameters import clothing_robust_names
@@ -133,12 +139,17 @@ def train_network(
         raise ModelError(f"epochs must be at least 1, got {epochs}")
     final = fit(set(), epochs, refit=bool(val_clips))
     # Verification (gait.identification.verification): whitening and templates from the real
-    # training cycles (all of them, augmented copies left out).
-    hidden = hidden_model(final.network, settings)
-    verifier = fit_verifier(np.asarray(hidden(final.x[: len(x)], training=False)), y,
-                            len(suspects))
+    # training cycles (all of them, augmented copies left out), of every tower and of the
+    # clothing-robust towers alone.
+    verifiers = {}
+    for name, robust_only in ((VERIFICATION_LAYER, False), (ROBUST_VERIFICATION_LAYER, True)):
+        if robust_only and not settings.robust_members:
+            continue
+        hidden = hidden_model(final.network, settings, robust_only)
+        verifiers[name] = (hidden, fit_verifier(
+            np.asarray(hidden(final.x[: len(x)], training=False)), y, len(suspects)))
     return GaitModel(
-        network=with_verification(final.network, hidden, verifier),
+        network=with_verification(final.network, verifiers),
         view=table.view,
         suspects=suspects,
         feature_names=names,

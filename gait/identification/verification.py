@@ -35,6 +35,7 @@ from gait.identification.network import SUSPECTS, SUSPECTS_ROBUST, tower_names
 from gait.identification.settings import ModelSettings
 
 VERIFICATION_LAYER = "verification"
+ROBUST_VERIFICATION_LAYER = "verification_robust"
 DEFAULT_SHRINKAGE = 0.1
 COHORT_SIZE = 10
 """Cohort scores (the clip's most similar other suspects) of the adaptive normalisation."""
@@ -209,40 +210,45 @@ def verification_layer() -> type:
     return Verification
 
 
-def hidden_model(network: Any, settings: ModelSettings) -> Any:
+def hidden_model(network: Any, settings: ModelSettings, robust_only: bool = False) -> Any:
     """A Keras model sharing ``network``'s layers that outputs the concatenated last hidden
-    layer of every tower (the clothing-robust ones too), shape (batch, n_towers *
+    layer of every tower (or of the clothing-robust towers only), shape (batch, n_towers *
     last_width)."""
     import keras
 
     last = len(settings.hidden_units) - 1
     outputs = [network.get_layer(f"{name}_hidden_{last}").output
-               for name in tower_names(settings)]
-    hidden = (keras.layers.Concatenate(name="verification_hidden")(outputs) if len(outputs) > 1
-              else outputs[0])
+               for name in tower_names(settings)
+               if name.startswith("robust") or not robust_only]
+    hidden = (keras.layers.Concatenate(name="robust_hidden" if robust_only else
+                                       "verification_hidden")(outputs)
+              if len(outputs) > 1 else outputs[0])
     return keras.Model(network.input, hidden, name="gait_hidden")
 
 
-def with_verification(network: Any, hidden: Any, verifier: Verifier) -> Any:
-    """``network`` with a second output ``"verification"``: the whitened descriptions.
+def with_verification(network: Any, verifiers: dict[str, tuple[Any, Verifier]]) -> Any:
+    """``network`` with its verification outputs: whitened descriptions.
 
     Parameters
     ----------
     network : keras.Model
         The trained identification network (output: suspect probabilities).
-    hidden : keras.Model
-        :func:`hidden_model` of ``network``.
-    verifier : Verifier
+    verifiers : dict
+        Output name (:data:`VERIFICATION_LAYER`, and :data:`ROBUST_VERIFICATION_LAYER` with
+        clothing-robust towers) -> (:func:`hidden_model` of ``network``, its
+        :class:`Verifier`).
     """
     import keras
 
-    layer = verification_layer()(verifier.mean.size, verifier.templates.shape[0],
-                                 name=VERIFICATION_LAYER)
-    whitened = layer(hidden.output)
-    layer.set_weights([verifier.mean.astype(np.float32), verifier.whitening.astype(np.float32),
-                       verifier.templates.astype(np.float32)])
+    outputs = {}
     present = {each.name for each in network.layers}
-    outputs = {name: network.get_layer(name).output for name in (SUSPECTS, SUSPECTS_ROBUST)
-               if name in present}
-    return keras.Model(network.input, {**outputs, "verification": whitened},
-                       name="gait_identification")
+    for name in (SUSPECTS, SUSPECTS_ROBUST):
+        if name in present:
+            outputs[name] = network.get_layer(name).output
+    for name, (hidden, verifier) in verifiers.items():
+        layer = verification_layer()(verifier.mean.size, verifier.templates.shape[0], name=name)
+        outputs[name] = layer(hidden.output)
+        layer.set_weights([verifier.mean.astype(np.float32),
+                           verifier.whitening.astype(np.float32),
+                           verifier.templates.astype(np.float32)])
+    return keras.Model(network.input, outputs, name="gait_identification")

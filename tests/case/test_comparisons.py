@@ -40,7 +40,10 @@ def test_a_changed_outline_is_said_with_the_proportions_that_changed() -> None:
     assert sentence is not None
     assert "2 proportions" in sentence and "trunk_length_bl +3.9" in sentence
     assert sentence.index("trunk_length_bl") < sentence.index("upper_arm_length_left_bl")
-    assert "cadence" not in sentence
+    assert "cadence" not in sentence and "clothing cannot move" not in sentence
+    leaned = outline_change(coat, "S14", robust_weight=0.8)
+    assert leaned is not None and leaned.startswith(sentence)
+    assert "with S14 mostly (80%) on the parameters clothing cannot move" in leaned
 
 
 @pytest.mark.parametrize("differences", [
@@ -56,18 +59,26 @@ def test_coats_change_the_outline_normal_walks_do_not(shared_data: Path) -> None
     """Shared data, side view, each session-2 clip against its own person's session-1
     enrolment: every coat clip is flagged; of the normal walks of that day almost none."""
     from gait.case.comparisons import compare_parameters
+    from gait.identification.outline import OutlineStatistics
     from gait.walk.features import load_table
 
     keypoints = shared_data / "keypoints"
     enrol = load_table(keypoints / "enrol", "side").frame
 
+    suspects = sorted(enrol["subject"].unique())
+    statistics = OutlineStatistics.fit(enrol, suspects)
+
     def flagged(folder: str, condition: str) -> list[bool]:
         frame = load_table(keypoints / folder, "side").frame
         frame = frame[frame["subject"].isin(set(enrol["subject"]))
                       & (frame["condition"].replace("", "normal") == condition)]
-        return [outline_change(compare_parameters(clip, enrol[enrol["subject"] == subject],
-                                                  enrol, "side"), subject) is not None
-                for (_, subject), clip in frame.groupby(["clip_id", "subject"])]
+        said = []
+        for (_, subject), clip in frame.groupby(["clip_id", "subject"]):
+            said.append(outline_change(compare_parameters(clip, enrol[enrol["subject"] == subject],
+                                                          enrol, "side"), subject) is not None)
+            # The identification's pooling follows the same rule as the sentence.
+            assert statistics.changed(clip)[suspects.index(subject)] == said[-1]
+        return said
 
     coats, normal = flagged("evidence_covariates_dev", "coat"), flagged("evidence_normal",
                                                                         "normal")

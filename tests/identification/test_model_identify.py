@@ -334,9 +334,11 @@ def test_robust_towers_read_only_the_clothing_robust_parameters(robust: GaitMode
 
     table = build_table(_clips(range(10, 11)), "side")
     x = robust.features_from(table)
-    whole, towers, whitened = robust.predict_towers(x)
-    assert towers is not None and whitened is not None
-    assert whitened.shape[1] == 4 * 32  # every tower's last hidden layer is described
+    outputs = robust.predict_towers(x)
+    whole, towers = outputs.whole, outputs.robust
+    assert towers is not None and outputs.whitened is not None
+    assert outputs.whitened.shape[1] == 4 * 32  # every tower's last hidden layer is described
+    assert outputs.whitened_robust is not None and outputs.whitened_robust.shape[1] == 2 * 32
     names = robust.feature_names
     covered = names.index("trunk_length_bl")      # a coat moves it: robust towers ignore it
     bare = names.index("wave_ipsi_shank_h1sin_deg")  # below the knee: robust towers read it
@@ -345,7 +347,8 @@ def test_robust_towers_read_only_the_clothing_robust_parameters(robust: GaitMode
     for column, robust_changes in ((covered, False), (bare, True)):
         moved = x.copy()
         moved[:, column] += 5 * np.std(x[:, column]) + 1.0
-        whole_moved, towers_moved, _ = robust.predict_towers(moved)
+        after = robust.predict_towers(moved)
+        whole_moved, towers_moved = after.whole, after.robust
         assert not np.allclose(whole_moved, whole, atol=1e-6)
         assert np.allclose(towers_moved, towers, atol=1e-6) != robust_changes
 
@@ -359,11 +362,18 @@ def test_clips_pool_for_their_own_outline(robust: GaitModel, tmp_path: Path) -> 
     for name in ("trunk_length_bl", "upper_arm_length_left_bl", "forearm_length_left_bl"):
         frame.loc[coat, name] *= 1.5  # the outline of a coat
     coated = FeatureTable("side", frame)
-    whole, towers, _ = robust.predict_towers(robust.features_from(coated))
+    from gait.identification.verification import similarities
+
+    before = robust.predict_towers(robust.features_from(coated))
+    whole, towers = before.whole, before.robust
     outputs = clip_outputs(robust, coated)
     rows = np.flatnonzero(coat.to_numpy())
     assert robust.outline_changed(frame[coat]).all()
     np.testing.assert_allclose(outputs["ann_10"][0], towers[rows], rtol=1e-6)  # weight 1
+    # The similarity leans on the robust towers' descriptions in the same way.
+    np.testing.assert_allclose(
+        outputs["ann_10"][1],
+        similarities(before.whitened_robust[rows], robust.robust_templates), rtol=1e-6)
     rows = np.flatnonzero((frame["clip_id"] == "bob_10").to_numpy())
     np.testing.assert_allclose(outputs["bob_10"][0],
                                robust.pool(whole[rows], towers[rows],
@@ -371,6 +381,8 @@ def test_clips_pool_for_their_own_outline(robust: GaitModel, tmp_path: Path) -> 
     # The towers, the outline statistics and the pooling come back from disk.
     robust.save(tmp_path / "robust")
     again = GaitModel.load(tmp_path / "robust")
-    np.testing.assert_array_equal(again.predict_towers(again.features_from(coated))[1], towers)
+    after = again.predict_towers(again.features_from(coated))
+    np.testing.assert_array_equal(after.robust, towers)
+    np.testing.assert_array_equal(after.whitened_robust, before.whitened_robust)
     np.testing.assert_array_equal(again.outline.median, robust.outline.median)
     assert again.settings == robust.settings
