@@ -9,7 +9,9 @@ that fold's network (the whitened cosine of :mod:`gait.identification.verificati
 true for a clip against its own suspect, Hd for every other comparison. The score-to-LR map
 (:func:`gait.identification.likelihood.fit_lr_calibration`) is fitted on all of them; its
 validation figures come from LRs cross-validated over the folds, so that no clip is scored by a
-calibrator that saw it.
+calibrator that saw it. A network with clothing-robust towers gets a second map, of those
+towers' cosine, fitted on the same comparisons: it gives the LR wherever a clip's outline
+differs from the suspect's enrolment, in the validation as in casework.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ class Comparisons:
         Its calibration fold.
     top : ndarray of bool, shape (n,)
         Whether the compared suspect is the clip's top-ranked one.
+    robust_scores : ndarray, shape (n,)
+        The same score from the clothing-robust towers (NaN for a network without them).
+    outline_changed : ndarray of bool, shape (n,)
+        Whether the clip's outline differs from the compared suspect's enrolment.
     """
 
     scores: np.ndarray
@@ -68,38 +74,67 @@ class Comparisons:
     clip: np.ndarray
     fold: np.ndarray
     top: np.ndarray
+    robust_scores: np.ndarray
+    outline_changed: np.ndarray
 
     def __post_init__(self) -> None:
         n = self.scores.shape
-        if any(a.shape != n for a in (self.hp, self.clip, self.fold, self.top)):
-            raise ValueError("every comparison needs a score, a truth, a clip, a fold and a "
-                             "top flag")
+        if any(getattr(self, f).shape != n for f in _FIELDS):
+            raise ValueError("every comparison needs a score, a truth, a clip, a fold, a top "
+                             "flag, a robust score and an outline flag")
+
+    @property
+    def robust(self) -> bool:
+        """Whether the comparisons carry the clothing-robust towers' scores."""
+        return bool(self.robust_scores.size) and bool(np.isfinite(self.robust_scores).all())
+
+
+_FIELDS = ("scores", "hp", "clip", "fold", "top", "robust_scores", "outline_changed")
 
 
 def model_comparisons(model: GaitModel, table: FeatureTable, fold: int = 0,
                       kind: str = COSINE) -> Comparisons:
     """Every clip of ``table`` against every suspect of ``model`` with comparison scores of
     ``kind`` (clips without a cycle are left out)."""
-    scores, hp, clips, top = [], [], [], []
+    rows: dict[str, list[np.ndarray]] = {f: [] for f in _FIELDS if f != "fold"}
+    n = len(model.suspects)
     subject_of = table.frame.groupby("clip_id", sort=False)["subject"].first()
-    for clip_id, (probabilities, similarity) in clip_outputs(model, table).items():
-        if similarity is None:  # every network trained by this version has templates
+    for clip_id, output in clip_outputs(model, table).items():
+        if output.similarity is None:  # every network trained by this version has templates
             raise ValueError("the network has no verification templates")
-        best = int(np.argmax(fuse(probabilities)))
-        scores.append(comparison_scores(similarity, kind))
-        hp.append([int(s == subject_of[clip_id]) for s in model.suspects])
-        clips.append([clip_id] * len(model.suspects))
-        top.append(np.arange(len(model.suspects)) == best)
-    if not scores:
-        return Comparisons(*(np.empty(0, dtype=t) for t in (float, int, str, int, bool)))
-    return Comparisons(np.concatenate(scores), np.concatenate(hp), np.concatenate(clips),
-                       np.full(sum(len(s) for s in scores), fold), np.concatenate(top))
+        best = int(np.argmax(fuse(output.probabilities)))
+        rows["scores"].append(comparison_scores(output.similarity, kind))
+        rows["hp"].append(np.array([int(s == subject_of[clip_id]) for s in model.suspects]))
+        rows["clip"].append(np.full(n, clip_id, dtype=object))
+        rows["top"].append(np.arange(n) == best)
+        rows["robust_scores"].append(
+            np.full(n, np.nan) if output.robust_similarity is None
+            else comparison_scores(output.robust_similarity, kind))
+        rows["outline_changed"].append(
+            np.zeros(n, bool) if output.outline_changed is None else output.outline_changed)
+    types = {"scores": float, "hp": int, "clip": str, "top": bool, "robust_scores": float,
+             "outline_changed": bool}
+    values = {f: (np.concatenate(v).astype(types[f]) if v else np.empty(0, dtype=types[f]))
+              for f, v in rows.items()}
+    return Comparisons(fold=np.full(values["scores"].size, fold), **values)
 
 
 def concatenate(parts: list[Comparisons]) -> Comparisons:
     """One set of comparisons from several."""
-    return Comparisons(*(np.concatenate([getattr(p, f) for p in parts])
-                         for f in ("scores", "hp", "clip", "fold", "top")))
+    return Comparisons(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS})
+
+
+def cross_validated_comparison_lrs(comparisons: Comparisons, kind: str) -> np.ndarray:
+    """Cross-validated log10 LRs of comparisons (:func:`cross_validated_log10_lrs`), each
+    from the calibration its condition uses: the clothing-robust towers' where the clip's
+    outline differs from the suspect's enrolment (see
+    :meth:`gait.identification.likelihood.LikelihoodCalibration.log10_lrs_of`)."""
+    cv = cross_validated_log10_lrs(comparisons.scores, comparisons.hp, comparisons.fold, kind)
+    if not comparisons.robust:
+        return cv
+    robust = cross_validated_log10_lrs(comparisons.robust_scores, comparisons.hp,
+                                       comparisons.fold, kind)
+    return np.asarray(np.where(comparisons.outline_changed, robust, cv))
 
 
 def naming_rates(log10_lrs: np.ndarray, comparisons: Comparisons, enrolled_clips: set[str],
@@ -159,7 +194,7 @@ def calibrate(
         if progress is not None:
             progress(fold + 1, n_folds)
     comparisons = concatenate(parts)
-    cv = cross_validated_log10_lrs(comparisons.scores, comparisons.hp, comparisons.fold, kind)
+    cv = cross_validated_comparison_lrs(comparisons, kind)
     fpir, fnir = naming_rates(cv, comparisons, genuine_clips, float(np.log10(name_at_lr)))
     return LikelihoodCalibration(
         calibration=fit_lr_calibration(comparisons.scores, comparisons.hp, kind),
@@ -169,6 +204,8 @@ def calibrate(
         hp=tuple(int(h) for h in comparisons.hp),
         n_genuine_clips=len(genuine_clips),
         n_impostor_clips=len(impostor_clips),
+        robust_calibration=(fit_lr_calibration(comparisons.robust_scores, comparisons.hp, kind)
+                            if comparisons.robust else None),
         protocol=(f"{n_folds} folds over the {len(suspects)} enrolled suspects: in each, a "
                   "quarter of them held out of training entirely (people who are not "
                   "suspects) and one clip of every other suspect held out; every held-out "

@@ -35,6 +35,7 @@ import pandas as pd
 from gait.identification.calibration import (
     DEFAULT_NAME_AT_LR,
     concatenate,
+    cross_validated_comparison_lrs,
     model_comparisons,
     train_identifier,
 )
@@ -50,7 +51,7 @@ from gait.identification.identify import (
     score_kind,
     verification_score,
 )
-from gait.identification.likelihood import cross_validated_log10_lrs, lr_metrics
+from gait.identification.likelihood import lr_metrics
 from gait.identification.model import GaitModel
 from gait.identification.settings import ModelSettings
 from gait.identification.training import train_network
@@ -110,10 +111,11 @@ def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
     rows = []
     for clip in table.clips.itertuples(index=False):
         output = outputs.get(clip.clip_id)
-        s = None if output is None else fuse(output[0])
+        s = None if output is None else fuse(output.probabilities)
         decision = (None if output is None or not with_lr else
-                    decide(model, output[0], None, output[1],
-                           weight=float(weights[clip.clip_id])))
+                    decide(model, output.probabilities, None, output.similarity,
+                           float(weights[clip.clip_id]), output.robust_similarity,
+                           output.outline_changed))
         rows.append({
             "clip_id": clip.clip_id,
             "subject": clip.subject,
@@ -122,7 +124,8 @@ def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
             "top": None if s is None else model.suspects[int(np.argmax(s))],
             "top_score": np.nan if s is None else float(np.max(s)),
             "open_set_score": (np.nan if output is None else decision.open_set_score
-                               if decision is not None else score_of(*output)),
+                               if decision is not None
+                               else score_of(output.probabilities, output.similarity)),
             "named": (decision.verdict == MATCH if decision is not None
                       else False if with_lr else None),
             "log10_lrs": None if decision is None else dict(decision.log10_lrs),
@@ -294,8 +297,7 @@ def _fold_lr_figures(comparisons: Any, kind: str) -> dict[str, Any]:
     folds' comparisons (no clip is scored by a calibrator that saw it)."""
     if comparisons.hp.size == 0 or comparisons.hp.min() == comparisons.hp.max():
         return {"note": "LR figures need comparisons under both propositions"}
-    llrs = cross_validated_log10_lrs(comparisons.scores, comparisons.hp, comparisons.fold,
-                                     kind)
+    llrs = cross_validated_comparison_lrs(comparisons, kind)
     return {**lr_metrics(llrs, comparisons.hp),
             "calibration": "cross-validated over the 6 folds"}
 

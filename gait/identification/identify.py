@@ -277,7 +277,9 @@ def decision_score(calibration: OpenSetCalibration, cycle_probabilities: np.ndar
 
 def decide(model: GaitModel, cycle_probabilities: np.ndarray,
            insufficient_reason: str | None = None,
-           similarity: np.ndarray | None = None, weight: float = 1.0) -> Identification:
+           similarity: np.ndarray | None = None, weight: float = 1.0,
+           robust_similarity: np.ndarray | None = None,
+           outline_changed: np.ndarray | None = None) -> Identification:
     """Rank the suspects for one clip, weigh the evidence and take the decision.
 
     Parameters
@@ -294,6 +296,10 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
         walk of steps only, :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT`). The log10 LRs (or
         the old open-set score) are multiplied by it (a log10 LR of 0 says nothing), so a short
         walk speaks less strongly either way and names a suspect only on a closer fit.
+    robust_similarity, outline_changed : ndarray, shape (n_suspects,), optional
+        See :class:`ClipOutput`: where the outline changed, a suspect's LR comes from the
+        clothing-robust towers' similarity and its own calibration
+        (:meth:`LikelihoodCalibration.log10_lrs_of`).
     """
     if not 0.0 < weight <= 1.0:
         raise ValueError(f"the weight of a clip's evidence must lie in (0, 1], got {weight}")
@@ -309,8 +315,11 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     if likelihood is not None:
         if similarity is None:
             raise ValueError("likelihood ratios need the clip's similarities to the suspects")
-        log10_lrs = weight * likelihood.calibration.log10_lr(
-            comparison_scores(similarity, likelihood.calibration.score))
+        kind = likelihood.calibration.score
+        log10_lrs = weight * likelihood.log10_lrs_of(
+            comparison_scores(similarity, kind),
+            None if robust_similarity is None else comparison_scores(robust_similarity, kind),
+            outline_changed)
         return _weigh(ranking, [(s, float(log10_lrs[i])) for s, i in
                                 ((name, model.suspects.index(name)) for name, _ in ranking)],
                       likelihood, votes, cycle_probabilities, weight)
@@ -384,48 +393,63 @@ def likelihood_of(model: GaitModel) -> LikelihoodCalibration | None:
     return LikelihoodCalibration.from_dict(data) if data else None
 
 
-def clip_similarity(model: GaitModel, whitened: np.ndarray | None,
-                    whitened_robust: np.ndarray | None = None,
-                    outline_changed: np.ndarray | None = None) -> np.ndarray | None:
-    """A clip's similarity to every suspect, shape (n_suspects,), from its whitened cycle
-    descriptions (:class:`gait.identification.model.TowerOutputs`); None for a model without
-    templates.
-
-    With clothing-robust towers, the similarity to suspect *s* is ``(1 - w_s) cos_all +
-    w_s cos_robust`` (``w_s`` from :meth:`GaitModel.robust_weights`): the cosine of every
-    tower's description and that of the clothing-robust towers' alone, which a coat or a bag
-    lowers far less (side view, seed 42: the true person's median cosine in a coat 0.33 with
-    every tower, 0.56 with the robust ones, 0.59 and 0.49 for normal walks).
-    """
+def clip_similarity(model: GaitModel, whitened: np.ndarray | None) -> np.ndarray | None:
+    """A clip's similarity to every suspect, shape (n_suspects,), from its whole-body towers'
+    whitened cycle descriptions (:class:`gait.identification.model.TowerOutputs`); None for a
+    model without templates."""
     templates = model.templates
     if whitened is None or templates is None:
         return None
-    similarity = similarities(whitened, templates)
+    return similarities(whitened, templates)
+
+
+@dataclass(frozen=True)
+class ClipOutput:
+    """What the ranking and the likelihood ratios of one clip rest on.
+
+    Attributes
+    ----------
+    probabilities : ndarray, shape (n_cycles, n_suspects)
+        Per-cycle suspect probabilities, pooled for the clip's outline
+        (:meth:`GaitModel.pool`).
+    similarity : ndarray, shape (n_suspects,), or None
+        Whitened cosine with every suspect's template, from the whole-body towers (None for
+        a model without templates).
+    robust_similarity : ndarray, shape (n_suspects,), or None
+        The same from the clothing-robust towers (None without them).
+    outline_changed : ndarray of bool, shape (n_suspects,), or None
+        Where the clip's outline differs from the suspect's enrolment
+        (:mod:`gait.identification.outline`; None without robust towers).
+    """
+
+    probabilities: np.ndarray
+    similarity: np.ndarray | None = None
+    robust_similarity: np.ndarray | None = None
+    outline_changed: np.ndarray | None = None
+
+
+def clip_output(model: GaitModel, towers: TowerOutputs, frame: pd.DataFrame) -> ClipOutput:
+    """One clip's :class:`ClipOutput` from its towers' outputs and its cycles' rows (whose
+    outline decides the robust towers' part)."""
+    if towers.robust is None:
+        return ClipOutput(towers.whole, clip_similarity(model, towers.whitened))
+    changed = model.outline_changed(frame)
     robust_templates = model.robust_templates
-    if whitened_robust is None or robust_templates is None:
-        return similarity
-    weight = model.robust_weights(outline_changed)
-    return np.asarray((1 - weight) * similarity
-                      + weight * similarities(whitened_robust, robust_templates))
+    return ClipOutput(model.pool(towers.whole, towers.robust, changed),
+                      clip_similarity(model, towers.whitened),
+                      None if towers.whitened_robust is None or robust_templates is None
+                      else similarities(towers.whitened_robust, robust_templates),
+                      changed)
 
 
 def identify_table(model: GaitModel, table: FeatureTable,
                    insufficient_reason: str | None = None) -> Identification:
     """Identify the person of a one-clip feature table."""
-    probabilities, similarity = _clip_output(
-        model, model.predict_towers(model.features_from(table)), table.frame)
+    output = clip_output(model, model.predict_towers(model.features_from(table)), table.frame)
     weights = table.frame["cycle_weight"].to_numpy(dtype=float)
-    return decide(model, probabilities, insufficient_reason, similarity,
-                  float(weights.mean()) if weights.size else 1.0)
-
-
-def _clip_output(model: GaitModel, towers: TowerOutputs, frame: pd.DataFrame
-                 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """One clip's pooled per-cycle probabilities and similarity to every suspect, from its
-    towers' outputs and its cycles' rows (whose outline decides the robust towers' weight)."""
-    changed = None if towers.robust is None else model.outline_changed(frame)
-    return (model.pool(towers.whole, towers.robust, changed),
-            clip_similarity(model, towers.whitened, towers.whitened_robust, changed))
+    return decide(model, output.probabilities, insufficient_reason, output.similarity,
+                  float(weights.mean()) if weights.size else 1.0,
+                  output.robust_similarity, output.outline_changed)
 
 
 def open_set_calibration(model: GaitModel) -> OpenSetCalibration | None:
@@ -434,16 +458,14 @@ def open_set_calibration(model: GaitModel) -> OpenSetCalibration | None:
     return OpenSetCalibration(**data) if data else None
 
 
-def clip_outputs(model: GaitModel, table: FeatureTable
-                 ) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
-    """Every clip of ``table``: clip_id -> (per-cycle probabilities, shape (n_cycles,
-    n_suspects), pooled for the clip's outline (:meth:`GaitModel.pool`); similarity to every
-    suspect, shape (n_suspects,), or None; see :func:`clip_similarity`)."""
+def clip_outputs(model: GaitModel, table: FeatureTable) -> dict[str, ClipOutput]:
+    """Every clip of ``table``: clip_id -> its :class:`ClipOutput`."""
     towers = model.predict_towers(model.features_from(table))
-    return {str(clip_id): _clip_output(model, towers.rows(rows), table.frame.iloc[rows])
+    return {str(clip_id): clip_output(model, towers.rows(rows), table.frame.iloc[rows])
             for clip_id, rows in table.frame.groupby("clip_id", sort=False).indices.items()}
 
 
 def clip_scores(model: GaitModel, table: FeatureTable) -> dict[str, np.ndarray]:
     """Fused scores of every clip in ``table``: clip_id -> (n_suspects,)."""
-    return {clip_id: fuse(p) for clip_id, (p, _) in clip_outputs(model, table).items()}
+    return {clip_id: fuse(output.probabilities)
+            for clip_id, output in clip_outputs(model, table).items()}

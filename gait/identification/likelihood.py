@@ -147,6 +147,10 @@ class LikelihoodCalibration:
     ----------
     calibration : LRCalibration
         The score-to-LR map, fitted on every calibration comparison.
+    robust_calibration : LRCalibration or None
+        For a network with clothing-robust towers: the map of *their* similarity, fitted on
+        every calibration comparison too, which gives the LR of a comparison where the
+        clip's outline differs from the suspect's enrolment (:meth:`log10_lrs_of`).
     name_at_lr : float
         The naming rule: the top-ranked suspect is named when its LR reaches this (>= 1).
     validation : dict
@@ -171,6 +175,7 @@ class LikelihoodCalibration:
     n_genuine_clips: int
     n_impostor_clips: int
     protocol: str
+    robust_calibration: LRCalibration | None = None
 
     def __post_init__(self) -> None:
         if not self.name_at_lr >= 1:
@@ -178,6 +183,29 @@ class LikelihoodCalibration:
                              f"{self.name_at_lr}")
         if len(self.log10_lrs) != len(self.hp):
             raise ValueError("every calibration LR needs its truth")
+
+    def log10_lrs_of(self, scores: np.ndarray, robust_scores: np.ndarray | None = None,
+                  outline_changed: np.ndarray | None = None) -> np.ndarray:
+        """log10 LRs of a clip's comparisons with the suspects.
+
+        Parameters
+        ----------
+        scores : ndarray, shape (n_suspects,)
+            Comparison scores of the whole-body towers.
+        robust_scores : ndarray, shape (n_suspects,), optional
+            Of the clothing-robust towers.
+        outline_changed : ndarray of bool, shape (n_suspects,), optional
+            Where the clip's outline differs from the suspect's enrolment: there the LR comes
+            from ``robust_scores`` through :attr:`robust_calibration` (a condition-specific
+            calibration, chosen by what the evidence shows, not by the truth); elsewhere from
+            ``scores`` through :attr:`calibration`.
+        """
+        out = self.calibration.log10_lr(scores)
+        if (self.robust_calibration is None or robust_scores is None
+                or outline_changed is None):
+            return out
+        return np.asarray(np.where(outline_changed,
+                                   self.robust_calibration.log10_lr(robust_scores), out))
 
     @property
     def log10_name_at(self) -> float:
@@ -189,15 +217,19 @@ class LikelihoodCalibration:
         return {"calibration": self.calibration.to_dict(), "name_at_lr": self.name_at_lr,
                 "validation": dict(self.validation), "log10_lrs": list(self.log10_lrs),
                 "hp": list(self.hp), "n_genuine_clips": self.n_genuine_clips,
-                "n_impostor_clips": self.n_impostor_clips, "protocol": self.protocol}
+                "n_impostor_clips": self.n_impostor_clips, "protocol": self.protocol,
+                **({"robust_calibration": self.robust_calibration.to_dict()}
+                   if self.robust_calibration is not None else {})}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LikelihoodCalibration:
         """Inverse of :meth:`to_dict`."""
+        robust = data.get("robust_calibration")
         return cls(LRCalibration(**data["calibration"]), float(data["name_at_lr"]),
                    dict(data["validation"]), tuple(float(v) for v in data["log10_lrs"]),
                    tuple(int(v) for v in data["hp"]), int(data["n_genuine_clips"]),
-                   int(data["n_impostor_clips"]), str(data["protocol"]))
+                   int(data["n_impostor_clips"]), str(data["protocol"]),
+                   None if robust is None else LRCalibration(**robust))
 
 
 def _check(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

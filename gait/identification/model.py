@@ -55,9 +55,10 @@ class TowerOutputs:
     robust : ndarray, shape (n_cycles, n_suspects), or None
         Mean suspect probabilities of the clothing-robust towers (None without them).
     whitened : ndarray, shape (n_cycles, n_dims), or None
-        Whitened descriptions from every tower (:mod:`gait.identification.verification`).
+        Whitened descriptions from the whole-body towers
+        (:mod:`gait.identification.verification`).
     whitened_robust : ndarray, shape (n_cycles, n_robust_dims), or None
-        Whitened descriptions from the clothing-robust towers alone.
+        Whitened descriptions from the clothing-robust towers.
     """
 
     whole: np.ndarray
@@ -190,8 +191,8 @@ class GaitModel:
         -------
         probabilities : ndarray, shape (n_cycles, n_suspects)
         whitened : ndarray, shape (n_cycles, n_dims), or None
-            Of every tower (see :mod:`gait.identification.verification`); None for a model
-            saved before it had them.
+            Of the whole-body towers (see :mod:`gait.identification.verification`); None for
+            a model saved before it had them.
         """
         towers = self.predict_towers(x)
         return self.pool(towers.whole, towers.robust, outline_changed), towers.whitened
@@ -283,7 +284,7 @@ class GaitModel:
 
     @functools.cached_property
     def templates(self) -> np.ndarray | None:
-        """Suspect templates of the verification layer (every tower), shape (n_suspects,
+        """Suspect templates of the whole-body towers' verification layer, shape (n_suspects,
         n_dims), or None for a model saved before it had one (read once: the network is never
         changed)."""
         return self._templates(VERIFICATION_LAYER)

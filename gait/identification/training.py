@@ -139,13 +139,13 @@ def train_network(
         raise ModelError(f"epochs must be at least 1, got {epochs}")
     final = fit(set(), epochs, refit=bool(val_clips))
     # Verification (gait.identification.verification): whitening and templates from the real
-    # training cycles (all of them, augmented copies left out), of every tower and of the
-    # clothing-robust towers alone.
+    # training cycles (all of them, augmented copies left out), of the whole-body towers and
+    # of the clothing-robust ones.
     verifiers = {}
-    for name, robust_only in ((VERIFICATION_LAYER, False), (ROBUST_VERIFICATION_LAYER, True)):
-        if robust_only and not settings.robust_members:
+    for name, of_robust in ((VERIFICATION_LAYER, False), (ROBUST_VERIFICATION_LAYER, True)):
+        if of_robust and not settings.robust_members:
             continue
-        hidden = hidden_model(final.network, settings, robust_only)
+        hidden = hidden_model(final.network, settings, of_robust)
         verifiers[name] = (hidden, fit_verifier(
             np.asarray(hidden(final.x[: len(x)], training=False)), y, len(suspects)))
     return GaitModel(

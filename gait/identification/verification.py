@@ -210,17 +210,16 @@ def verification_layer() -> type:
     return Verification
 
 
-def hidden_model(network: Any, settings: ModelSettings, robust_only: bool = False) -> Any:
+def hidden_model(network: Any, settings: ModelSettings, robust: bool = False) -> Any:
     """A Keras model sharing ``network``'s layers that outputs the concatenated last hidden
-    layer of every tower (or of the clothing-robust towers only), shape (batch, n_towers *
+    layer of the whole-body towers (or of the clothing-robust ones), shape (batch, n_towers *
     last_width)."""
     import keras
 
     last = len(settings.hidden_units) - 1
     outputs = [network.get_layer(f"{name}_hidden_{last}").output
-               for name in tower_names(settings)
-               if name.startswith("robust") or not robust_only]
-    hidden = (keras.layers.Concatenate(name="robust_hidden" if robust_only else
+               for name in tower_names(settings) if name.startswith("robust") == robust]
+    hidden = (keras.layers.Concatenate(name="robust_hidden" if robust else
                                        "verification_hidden")(outputs)
               if len(outputs) > 1 else outputs[0])
     return keras.Model(network.input, hidden, name="gait_hidden")

@@ -337,7 +337,7 @@ def test_robust_towers_read_only_the_clothing_robust_parameters(robust: GaitMode
     outputs = robust.predict_towers(x)
     whole, towers = outputs.whole, outputs.robust
     assert towers is not None and outputs.whitened is not None
-    assert outputs.whitened.shape[1] == 4 * 32  # every tower's last hidden layer is described
+    assert outputs.whitened.shape[1] == 2 * 32  # the whole-body towers' last hidden layers
     assert outputs.whitened_robust is not None and outputs.whitened_robust.shape[1] == 2 * 32
     names = robust.feature_names
     covered = names.index("trunk_length_bl")      # a coat moves it: robust towers ignore it
@@ -355,6 +355,7 @@ def test_robust_towers_read_only_the_clothing_robust_parameters(robust: GaitMode
 
 def test_clips_pool_for_their_own_outline(robust: GaitModel, tmp_path: Path) -> None:
     from gait.identification.identify import clip_outputs
+    from gait.identification.verification import similarities
 
     table = build_table(_clips(range(10, 11)), "side")
     frame = table.frame.copy()
@@ -362,20 +363,21 @@ def test_clips_pool_for_their_own_outline(robust: GaitModel, tmp_path: Path) -> 
     for name in ("trunk_length_bl", "upper_arm_length_left_bl", "forearm_length_left_bl"):
         frame.loc[coat, name] *= 1.5  # the outline of a coat
     coated = FeatureTable("side", frame)
-    from gait.identification.verification import similarities
-
     before = robust.predict_towers(robust.features_from(coated))
     whole, towers = before.whole, before.robust
     outputs = clip_outputs(robust, coated)
     rows = np.flatnonzero(coat.to_numpy())
-    assert robust.outline_changed(frame[coat]).all()
-    np.testing.assert_allclose(outputs["ann_10"][0], towers[rows], rtol=1e-6)  # weight 1
-    # The similarity leans on the robust towers' descriptions in the same way.
+    coated_clip = outputs["ann_10"]
+    assert robust.outline_changed(frame[coat]).all() and coated_clip.outline_changed.all()
+    np.testing.assert_allclose(coated_clip.probabilities, towers[rows], rtol=1e-6)  # weight 1
+    # Both towers' similarities are kept for the LRs.
     np.testing.assert_allclose(
-        outputs["ann_10"][1],
+        coated_clip.robust_similarity,
         similarities(before.whitened_robust[rows], robust.robust_templates), rtol=1e-6)
+    np.testing.assert_allclose(coated_clip.similarity,
+                               similarities(before.whitened[rows], robust.templates), rtol=1e-6)
     rows = np.flatnonzero((frame["clip_id"] == "bob_10").to_numpy())
-    np.testing.assert_allclose(outputs["bob_10"][0],
+    np.testing.assert_allclose(outputs["bob_10"].probabilities,
                                robust.pool(whole[rows], towers[rows],
                                            robust.outline_changed(frame.iloc[rows])))
     # The towers, the outline statistics and the pooling come back from disk.
@@ -386,3 +388,36 @@ def test_clips_pool_for_their_own_outline(robust: GaitModel, tmp_path: Path) -> 
     np.testing.assert_array_equal(after.whitened_robust, before.whitened_robust)
     np.testing.assert_array_equal(again.outline.median, robust.outline.median)
     assert again.settings == robust.settings
+
+
+def test_where_the_outline_changed_the_lr_comes_from_the_robust_calibration() -> None:
+    from gait.identification.likelihood import LikelihoodCalibration, LRCalibration
+
+    whole = LRCalibration("whitened_cosine", 4.0, -1.0, -2.0, 3.0, 10, 90)
+    robust = LRCalibration("whitened_cosine", 2.0, -0.5, -1.5, 2.0, 10, 90)
+    likelihood = LikelihoodCalibration(whole, 100.0, {}, (), (), 5, 5, "test", robust)
+    scores, robust_scores = np.array([0.5, 0.5, 2.0]), np.array([0.9, 0.9, 0.9])
+    np.testing.assert_allclose(
+        likelihood.log10_lrs_of(scores, robust_scores, np.array([False, True, True])),
+        [1.0, 1.3, 1.3])
+    np.testing.assert_allclose(likelihood.log10_lrs_of(scores), [1.0, 1.0, 3.0])  # bounded
+    again = LikelihoodCalibration.from_dict(likelihood.to_dict())
+    assert again == likelihood
+    assert LikelihoodCalibration.from_dict(
+        {k: v for k, v in likelihood.to_dict().items() if k != "robust_calibration"}
+    ).robust_calibration is None  # a model calibrated before the robust towers
+
+
+def test_a_robust_model_calibrates_both_kinds_of_similarity(robust: GaitModel) -> None:
+    from gait.identification.calibration import calibrate
+    from gait.identification.identify import identify_table
+
+    likelihood = calibrate(build_table(_clips(range(8)), "side"), ROBUST, epochs=20)
+    assert likelihood.robust_calibration is not None
+    assert likelihood.robust_calibration.n_genuine == likelihood.calibration.n_genuine
+    model = GaitModel(robust.network, "side", robust.suspects, robust.feature_names,
+                      robust.impute_values, robust.settings,
+                      {**robust.metadata, "likelihood": likelihood.to_dict()}, robust.directions)
+    table = build_table(_clips(range(10, 11)), "side")
+    result = identify_table(model, table.select(table.frame["subject"] == "cat"))
+    assert result.ranking[0][0] == "cat" and len(result.log10_lrs) == 4
