@@ -30,6 +30,11 @@ METHOD = (
     "cosine in the network's whitened hidden space) is turned into a likelihood ratio by a "
     "logistic calibrator fitted on comparisons of known truth made on the enrolment data, "
     "bounded by the empirical lower and upper bounds (ELUB) that the calibration data support.")
+ROBUST_METHOD = (
+    " Where the evidence's body outline differs from a suspect's enrolment (as a coat or a bag "
+    "changes it), the ranking and that suspect's likelihood ratio rest mostly on the parameters "
+    "clothing cannot move (the legs from the knees down, the feet's timing, the pelvis's "
+    "travel), through network towers that see only those and a calibration of their own.")
 
 
 def _json_ready(value: Any) -> Any:
@@ -241,7 +246,7 @@ def report_content(store: CaseStore, identification_id: int) -> dict[str, Any]:
             "evidence_weight": result.get("evidence_weight", 1.0),
             "software_version": result.get("software_version"),
             "analysis_version": result.get("analysis_version")},
-        "method": METHOD,
+        "method": METHOD + (ROBUST_METHOD if model["settings"].get("robust_members") else ""),
         "propositions": likelihood["propositions"] if likelihood else None,
         "rule": likelihood["rule"] if likelihood else None,
         "scale": likelihood["scale"] if likelihood else None,

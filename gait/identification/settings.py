@@ -174,6 +174,13 @@ class ModelSettings:
         6-fold 95.5 % -> 96.0 % and 96.0 % -> 96.5 % (seeds 42 and 1); the side view lost
         with them (rank-1 across sessions 95.4 % -> 91.3 %, open-set equal error rate
         11.5 % -> 14.0 %), so it keeps (64, 32).
+
+        The side view gets 5 clothing-robust towers. Measured (enrolled on ``enrol/``,
+        seeds 42, 1, 2, 3; the covariate shifts learnt from S13 alone, S14's clips of
+        ``evidence_covariates_dev/``): rank-1 with a bag, a coat or at an angle 45.8 % ->
+        76.7 % (coat 10 -> 62.5 %), ``evidence_normal`` 95.8 % either way; without covariate
+        shifts 37.5 % -> 72.5 %. Front-view robust towers did not help (their parameters
+        identify 30-50 % of ``evidence_normal`` alone, no coat; pooled, no gain).
         """
         return cls(**{**_VIEW_SETTINGS.get(view, {}), **overrides})
 
