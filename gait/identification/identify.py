@@ -11,7 +11,10 @@ The weight of the evidence is therefore absolute: for every suspect, the clip's 
 cosine with the suspect's template (:mod:`gait.identification.verification`) is turned into a
 likelihood ratio of "this suspect is the person" against "someone else is"
 (:mod:`gait.identification.likelihood`, calibrated on the enrolment data by
-:mod:`gait.identification.calibration`). The verdict follows from the top-ranked suspect's LR
+:mod:`gait.identification.calibration`). A side-view network also has clothing-robust towers:
+for a suspect whose enrolment outline the clip does not share (a coat, a bag), the ranking
+leans on them (:meth:`GaitModel.pool`) and the LR comes from their own similarity and
+calibration (:class:`ClipOutput`). The verdict follows from the top-ranked suspect's LR
 by a documented rule: that suspect is named ("match") when the LR reaches the model's
 ``name_at_lr`` (default 100, "moderately strong support"), otherwise the answer is "none of
 these suspects", always with the LRs beside it; no gait cycle is "insufficient gait". A walk of

@@ -168,24 +168,16 @@ class GaitModel:
 
     def predict_cycles(self, x: np.ndarray) -> np.ndarray:
         """Per-cycle suspect probabilities, shape (n_cycles, n_suspects) (see
-        :meth:`predict_outputs`, here with no outline change).
+        :meth:`predict_outputs`).
 
         ``x`` is :meth:`features_from`'s output; a matrix of the features alone (without the
         direction columns) is scaled with the pooled statistics.
         """
         return self.predict_outputs(x)[0]
 
-    def predict_outputs(self, x: np.ndarray, outline_changed: np.ndarray | None = None
-                        ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Per-cycle suspect probabilities and whitened verification descriptions.
-
-        Parameters
-        ----------
-        x : ndarray, shape (n_cycles, n_inputs)
-            :meth:`features_from`'s output.
-        outline_changed : ndarray of bool, shape (n_suspects,), optional
-            Whether the clip's outline differs from each suspect's enrolment (:meth:`pool`;
-            ``x`` is then one clip's cycles). None: it differs from none.
+    def predict_outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per-cycle suspect probabilities (the towers pooled as for a clip whose outline no
+        suspect's enrolment contradicts, :meth:`pool`) and whitened verification descriptions.
 
         Returns
         -------
@@ -195,7 +187,7 @@ class GaitModel:
             a model saved before it had them.
         """
         towers = self.predict_towers(x)
-        return self.pool(towers.whole, towers.robust, outline_changed), towers.whitened
+        return self.pool(towers.whole, towers.robust), towers.whitened
 
     def predict_towers(self, x: np.ndarray) -> TowerOutputs:
         """The network's outputs for ``x`` (:meth:`features_from`'s), before pooling."""
