@@ -96,7 +96,8 @@ class OutlineStatistics:
         frame : DataFrame
             Enrolment cycles: a ``subject`` column and the view's parameter columns.
         suspects : sequence of str
-            The model's suspects, in class order (each needs a cycle in ``frame``).
+            The model's suspects, in class order (a suspect without a cycle in ``frame`` gets a
+            row of NaN and is never judged changed).
         """
         names = tuple(n for n in OUTLINE_PARAMETERS if n in frame.columns)
         everyone = frame[list(names)].to_numpy(dtype=np.float64)
