@@ -167,27 +167,14 @@ class GaitModel:
         return x
 
     def predict_cycles(self, x: np.ndarray) -> np.ndarray:
-        """Per-cycle suspect probabilities, shape (n_cycles, n_suspects) (see
-        :meth:`predict_outputs`).
+        """Per-cycle suspect probabilities, shape (n_cycles, n_suspects): the towers pooled as
+        for a clip whose outline no suspect's enrolment contradicts (:meth:`pool`).
 
         ``x`` is :meth:`features_from`'s output; a matrix of the features alone (without the
         direction columns) is scaled with the pooled statistics.
         """
-        return self.predict_outputs(x)[0]
-
-    def predict_outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Per-cycle suspect probabilities (the towers pooled as for a clip whose outline no
-        suspect's enrolment contradicts, :meth:`pool`) and whitened verification descriptions.
-
-        Returns
-        -------
-        probabilities : ndarray, shape (n_cycles, n_suspects)
-        whitened : ndarray, shape (n_cycles, n_dims), or None
-            Of the whole-body towers (see :mod:`gait.identification.verification`); None for
-            a model saved before it had them.
-        """
         towers = self.predict_towers(x)
-        return self.pool(towers.whole, towers.robust), towers.whitened
+        return self.pool(towers.whole, towers.robust)
 
     def predict_towers(self, x: np.ndarray) -> TowerOutputs:
         """The network's outputs for ``x`` (:meth:`features_from`'s), before pooling."""

@@ -72,10 +72,11 @@ def test_save_load_round_trip_predicts_identically(trained: GaitModel, tmp_path:
     assert keras_path.suffix == ".keras" and json_path.suffix == ".json"
     again = GaitModel.load(tmp_path / "side.keras")
     table = build_table(_clips(range(20, 21)), "side")
-    before = trained.predict_outputs(trained.features_from(table))
-    after = again.predict_outputs(again.features_from(table))
-    np.testing.assert_array_equal(after[0], before[0])
-    np.testing.assert_array_equal(after[1], before[1])
+    before = trained.predict_towers(trained.features_from(table))
+    after = again.predict_towers(again.features_from(table))
+    np.testing.assert_array_equal(again.pool(after.whole, after.robust),
+                                  trained.pool(before.whole, before.robust))
+    np.testing.assert_array_equal(after.whitened, before.whitened)
     np.testing.assert_array_equal(again.templates, trained.templates)
     assert again.metadata["likelihood"] == trained.metadata["likelihood"]
 
@@ -134,8 +135,9 @@ def test_every_suspect_gets_a_likelihood_ratio_from_its_whitened_cosine(
         likelihood.validation["n_impostor"]
     table = build_table(_clips(range(10, 11)), "side")
     own = table.select(table.frame["subject"] == "bob")
-    probabilities, whitened = trained.predict_outputs(trained.features_from(own))
-    similarity = clip_similarity(trained, whitened)
+    towers = trained.predict_towers(trained.features_from(own))
+    probabilities = trained.pool(towers.whole, towers.robust)
+    similarity = clip_similarity(trained, towers.whitened)
     assert similarity is not None and similarity.shape == (len(trained.suspects),)
     assert trained.suspects[int(np.argmax(similarity))] == "bob"
     result = identify_table(trained, own)
@@ -169,8 +171,8 @@ def test_a_model_saved_before_verification_still_identifies(trained: GaitModel,
     old = GaitModel.load(tmp_path / "old")
     table = build_table(_clips(range(10, 11)), "side")
     own = table.select(table.frame["subject"] == "cat")
-    probabilities, whitened = old.predict_outputs(old.features_from(own))
-    assert whitened is None and old.templates is None
+    assert old.predict_towers(old.features_from(own)).whitened is None and old.templates is None
+    probabilities = old.predict_cycles(old.features_from(own))
     np.testing.assert_allclose(probabilities, trained.predict_cycles(trained.features_from(own)),
                                rtol=1e-6)
     result = identify_table(old, own)
@@ -297,8 +299,9 @@ def test_a_walk_of_one_step_is_identified_at_half_weight(trained: GaitModel) -> 
     short, table = identified(1.4)
     assert short.evidence_weight == 0.5 and short.to_dict()["evidence_weight"] == 0.5
     assert short.ranking[0][0] == "bob"
-    probabilities, whitened = trained.predict_outputs(trained.features_from(table))
-    at_full_weight = decide(trained, probabilities, None, clip_similarity(trained, whitened))
+    towers = trained.predict_towers(trained.features_from(table))
+    at_full_weight = decide(trained, trained.pool(towers.whole, towers.robust), None,
+                            clip_similarity(trained, towers.whitened))
     assert short.open_set_score is not None and at_full_weight.open_set_score is not None
     assert short.open_set_score == pytest.approx(0.5 * at_full_weight.open_set_score)
     assert "at weight 0.5: steps only" in short.reason
