@@ -8,12 +8,10 @@ import pytest
 
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
 from gait.walk.cycles import analyse_gait
-from gait.walk.parameters import (
-    CATALOGUE,
+from gait.walk.parameters import CATALOGUE, cycle_parameters, parameters_for_view
+from gait.walk.waveforms import (
     WAVE_HARMONICS,
-    cycle_parameters,
     fourier_descriptors,
-    parameters_for_view,
     wave_channels,
     wave_parameter_name,
 )
