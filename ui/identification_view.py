@@ -61,7 +61,9 @@ def _ranking(store: CaseStore, case_id: int, result: Any) -> None:
         rows.append({"rank": i + 1, "suspect": name,
                      "log10 LR": llr, "LR": None if llr is None else float(f"{10 ** llr:.3g}"),
                      "verbal equivalent": None if llr is None else verbal(llr),
-                     "network share": score})
+                     "network share": score,
+                     **({"LR from": "clothing-robust towers" if name in result.robust_lrs
+                         else "whole body"} if result.robust_lrs else {})})
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
         "log10 LR": st.column_config.NumberColumn(format="%.2f"),
         "network share": st.column_config.NumberColumn(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -66,31 +68,43 @@ def compare_parameters(evidence: pd.DataFrame, suspect: pd.DataFrame, everyone: 
     return frame.loc[order].reset_index(drop=True)
 
 
-def outline_change(comparison: pd.DataFrame, suspect: str,
-                   robust_weight: float | None = None) -> str | None:
+def outline_differences(comparison: pd.DataFrame) -> dict[str, float]:
+    """The outline proportions' standardised differences of a :func:`compare_parameters`
+    frame, name -> spreads (for a model saved without outline statistics)."""
+    rows = comparison[comparison[COL_PARAMETER].isin(OUTLINE_PARAMETERS)]
+    return dict(zip(rows[COL_PARAMETER], rows[COL_STD_DIFF].astype(float), strict=True))
+
+
+def outline_change(differences: Mapping[str, float], suspect: str,
+                   robust_weight: float | None = None, robust_lr: bool = False) -> str | None:
     """A sentence when the evidence's body outline differs from ``suspect``'s enrolment as
     clothing changes it (the rule of :mod:`gait.identification.outline`), else None.
 
     Parameters
     ----------
-    comparison : DataFrame
-        :func:`compare_parameters` of the evidence with ``suspect``.
+    differences : mapping of str to float
+        The outline proportions' (evidence median - suspect median) / suspect spread:
+        :meth:`gait.identification.outline.OutlineStatistics.differences` of the model
+        (or :func:`outline_differences`); NaN: unknown.
     suspect : str
     robust_weight : float, optional
         The model's ``robust_weight_outline_changed`` when it has clothing-robust towers: the
-        sentence then says that the comparison with ``suspect`` leaned on them.
+        sentence then says what share of the comparison with ``suspect`` they carried.
+    robust_lr : bool
+        Whether ``suspect``'s LR came from the clothing-robust towers' own calibration.
     """
-    rows = comparison[comparison[COL_PARAMETER].isin(OUTLINE_PARAMETERS)]
-    changed = rows[rows[COL_STD_DIFF].abs() > OUTLINE_SD].sort_values(
-        COL_STD_DIFF, key=np.abs, ascending=False)
+    changed = sorted(((name, value) for name, value in differences.items()
+                      if name in OUTLINE_PARAMETERS and abs(value) > OUTLINE_SD),
+                     key=lambda item: -abs(item[1]))
     if len(changed) < OUTLINE_MIN_CHANGED:
         return None
-    listed = ", ".join(f"{r[COL_PARAMETER]} {r[COL_STD_DIFF]:+.1f}"
-                       for _, r in changed.head(4).iterrows())
+    listed = ", ".join(f"{name} {value:+.1f}" for name, value in changed[:4])
     leaned = ("" if robust_weight is None else
-              f" The ranking compared the walk with {suspect} mostly ({robust_weight:.0%}) on "
-              "the parameters clothing cannot move (the legs from the knees down, the feet's "
-              "timing, the pelvis's travel).")
+              " In the ranking, the parameters clothing cannot move (the legs from the knees "
+              f"down, the feet's timing, the pelvis's travel) carried {robust_weight:.0%} of "
+              f"the comparison with {suspect}"
+              + (", and its LR comes from a calibration of those parameters alone."
+                 if robust_lr else "."))
     return (f"The evidence's body outline differs from {suspect}'s enrolment ({len(changed)} "
             f"proportions by more than {OUTLINE_SD:g} of {suspect}'s spread: {listed}), as a "
             "coat, other clothing or a bag changes it: the identification rests on a changed "

@@ -10,7 +10,12 @@ import pandas as pd
 
 from gait import __version__
 from gait.case.clip_analysis import analysis_version, clip_frame
-from gait.case.comparisons import COMPARISON_COLUMNS, compare_parameters, outline_change
+from gait.case.comparisons import (
+    COMPARISON_COLUMNS,
+    compare_parameters,
+    outline_change,
+    outline_differences,
+)
 from gait.case.store import CaseStore, IdentificationRecord, StoreError, one_line
 from gait.case.store.permissions import CHANGE_CASE
 from gait.case.tables import case_table
@@ -19,6 +24,7 @@ from gait.walk.features import FeatureTable
 
 if TYPE_CHECKING:
     from gait.identification.identify import Identification
+    from gait.identification.model import GaitModel
 
 
 @dataclass(frozen=True)
@@ -86,10 +92,8 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
                                         enrolment, clip.view)
     else:
         comparison = pd.DataFrame(columns=list(COMPARISON_COLUMNS))
-    robust = model.settings
-    outline = (outline_change(comparison, compared, robust.robust_weight_outline_changed
-                              if robust.robust_members else None)
-               if compared is not None else None)
+    outline = (None if compared is None else
+               _outline_condition(model, identification, frame, comparison, compared))
     result = {
         **identification.to_dict(),
         "clip": {"clip_id": clip.clip_id, "original_name": clip.original_name,
@@ -111,3 +115,20 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
         case_id, clip.clip_id, record.model_id, identification.verdict, identification.suspect,
         identification.calibrated_probability, result, actor=actor)
     return IdentificationOutcome(stored, identification, comparison, compared)
+
+
+def _outline_condition(model: GaitModel, identification: Identification, frame: pd.DataFrame,
+                       comparison: pd.DataFrame, compared: str) -> str | None:
+    """The limitation sentence when the evidence's outline differs from ``compared``'s
+    enrolment, by the model's own rule and statistics (what its ranking and LRs used); for a
+    model saved without them, by the comparison with the case's enrolment."""
+    statistics = model.outline
+    if statistics is None:
+        differences = outline_differences(comparison)
+    else:
+        row = statistics.differences(frame)[model.suspects.index(compared)]
+        differences = dict(zip(statistics.parameters, row.tolist(), strict=True))
+    robust = model.settings
+    return outline_change(differences, compared,
+                          robust.robust_weight_outline_changed if robust.robust_members else None,
+                          compared in identification.robust_lrs)

@@ -82,7 +82,8 @@ def _ranking(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         lr = lr_of.get(entry["suspect"], {})
         rows.append({"rank": rank, "suspect": entry["suspect"], "network_share": entry["score"],
                      "log10_lr": lr.get("log10_lr"), "lr": lr.get("lr"),
-                     "verbal": lr.get("verbal")})
+                     "verbal": lr.get("verbal"),
+                     "lr_calibration": entry.get("lr_calibration")})
     return rows
 
 

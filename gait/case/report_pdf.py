@@ -165,10 +165,14 @@ def render_pdf(content: dict[str, Any], figures: dict[str, bytes | None], signer
                   + (f" ({ident['suspect']})" if ident["suspect"] else "") + ". "
                   + ident["reason"].rstrip(".") + ".")
     pdf.picture(figures.get("ranking"), 150)
-    pdf.grid(["rank", "suspect", "log10 LR", "LR", "verbal equivalent", "network share"],
+    ranking = content["ranking"]
+    robust = any(r.get("lr_calibration") == "clothing-robust" for r in ranking)
+    pdf.grid(["rank", "suspect", "log10 LR", "LR", "verbal equivalent", "network share",
+              *(["LR from"] if robust else [])],
              [[r["rank"], r["suspect"], _number(r["log10_lr"]), _lr(r["lr"]), r["verbal"] or "",
-               f"{r['network_share']:.3f}"] for r in content["ranking"]],
-             (10, 30, 18, 18, 60, 22))
+               f"{r['network_share']:.3f}", *([r.get("lr_calibration") or ""] if robust else [])]
+              for r in ranking],
+             (10, 30, 18, 18, 60, 22, *((24,) if robust else ())))
     pdf.paragraph(f"Gait cycles analysed: {ident['n_cycles']}; weight of the evidence "
                   f"{ident['evidence_weight']:g}. The network share ranks the suspects "
                   "(it sums to 1 over them); the LR weighs the evidence.")

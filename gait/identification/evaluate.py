@@ -41,6 +41,7 @@ from gait.identification.calibration import (
 )
 from gait.identification.identify import (
     MATCH,
+    ClipOutput,
     clip_outputs,
     decide,
     decision_score,
@@ -92,11 +93,11 @@ def _rank_of(scores: np.ndarray, suspects: list[str], truth: str) -> int | None:
     return order.index(suspects.index(truth)) + 1
 
 
-def _clip_results(model: GaitModel, table: FeatureTable) -> pd.DataFrame:
+def _clip_results(model: GaitModel, table: FeatureTable,
+                  outputs: dict[str, ClipOutput]) -> pd.DataFrame:
     """One row per clip of ``table`` (failed clips included) with rank, top suspect, the score
     the verdict rests on, whether a suspect is named and, for a model with likelihood ratios,
-    every suspect's log10 LR."""
-    outputs = clip_outputs(model, table) if len(table.frame) else {}
+    every suspect's log10 LR; ``outputs`` are :func:`_outputs`."""
     weights = table.frame.groupby("clip_id")["cycle_weight"].mean() if len(table.frame) else {}
     calibration = open_set_calibration(model)
     with_lr = likelihood_of(model) is not None
@@ -149,14 +150,21 @@ def probe_lr_figures(results: pd.DataFrame) -> dict[str, Any]:
     return lr_metrics(np.array(llrs), np.array(hp))
 
 
-def _cycle_correct(model: GaitModel, table: FeatureTable) -> tuple[int, int]:
-    enrolled = table.frame["subject"].isin(model.suspects).to_numpy()
-    if not enrolled.any():
-        return 0, 0
-    sub = table.select(enrolled)
-    predicted = np.argmax(model.predict_cycles(model.features_from(sub)), axis=1)
-    truth = sub.frame["subject"].map(model.suspects.index).to_numpy()
-    return int(np.sum(predicted == truth)), int(truth.size)
+def _outputs(model: GaitModel, table: FeatureTable) -> dict[str, ClipOutput]:
+    return clip_outputs(model, table) if len(table.frame) else {}
+
+
+def _cycle_correct(model: GaitModel, table: FeatureTable,
+                   outputs: dict[str, ClipOutput]) -> tuple[int, int]:
+    """(right, all) cycles of enrolled people, each pooled as its clip is (its outline)."""
+    subject_of = table.frame.groupby("clip_id", sort=False)["subject"].first()
+    correct = total = 0
+    for clip_id, output in outputs.items():
+        if subject_of[clip_id] in model.suspects:
+            predicted = np.argmax(output.probabilities, axis=1)
+            correct += int(np.sum(predicted == model.suspects.index(subject_of[clip_id])))
+            total += predicted.size
+    return correct, total
 
 
 def _rank_rates(results: pd.DataFrame) -> dict[str, Any]:
@@ -273,9 +281,10 @@ def evaluate_folds(
         model = train_network(table.select(~is_test), settings)
         test = replace(table.select(is_test),
                        clips=table.clips[table.clips["clip_id"].isin(test_ids)])
-        all_results.append(_clip_results(model, test))
+        outputs = _outputs(model, test)
+        all_results.append(_clip_results(model, test, outputs))
         comparisons.append(model_comparisons(model, test, fold, kind))
-        c, t = _cycle_correct(model, test)
+        c, t = _cycle_correct(model, test, outputs)
         correct, total = correct + c, total + t
         if progress is not None:
             progress(fold + 1, N_FOLDS)
@@ -314,8 +323,9 @@ def evaluate_probe(
     started = time.perf_counter()
     settings = settings or ModelSettings.for_view(enrol.view)
     model = model or train_identifier(enrol, settings, name_at_lr)
-    results = _with_reasons(_clip_results(model, probe), probe)
-    c, t = _cycle_correct(model, probe)
+    outputs = _outputs(model, probe)
+    results = _with_reasons(_clip_results(model, probe, outputs), probe)
+    c, t = _cycle_correct(model, probe, outputs)
     report: dict[str, Any] = {
         "protocol": "enrol-then-probe",
         "view": enrol.view,

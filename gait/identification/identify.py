@@ -28,14 +28,14 @@ Platt-calibrated probability); they still identify as they did.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gait.identification.likelihood import LikelihoodCalibration, propositions, verbal
-from gait.identification.model import GaitModel, TowerOutputs
+from gait.identification.model import PROBABILITY_FLOOR, GaitModel, TowerOutputs
 from gait.identification.verification import cohort_normalised, similarities
 from gait.walk.features import FeatureTable
 
@@ -49,7 +49,6 @@ COHORT_COSINE = "cohort_normalised_cosine"
 MIN_SUSPECTS_FOR_COHORT = 16
 """Fewest suspects with which a model's LRs rest on the cohort-normalised cosine (its
 calibration networks, trained on three quarters of them, then keep a cohort of 10 or more)."""
-_TINY = 1e-30
 
 
 @dataclass(frozen=True)
@@ -134,6 +133,13 @@ class Identification:
         calibration or without a cycle).
     name_at_lr : float or None
         The LR at or above which the top-ranked suspect is named.
+    outline_changed : tuple of str
+        Suspects whose enrolment outline the clip does not share (as a coat or a bag changes
+        it; :mod:`gait.identification.outline`), in the model's suspect order; empty for a
+        model saved without outline statistics.
+    robust_lrs : tuple of str
+        Suspects whose LR came from the clothing-robust towers' own calibration (those of
+        ``outline_changed``, for a model with clothing-robust towers and likelihood ratios).
     """
 
     verdict: str
@@ -147,6 +153,8 @@ class Identification:
     evidence_weight: float = 1.0
     log10_lrs: tuple[tuple[str, float], ...] = ()
     name_at_lr: float | None = None
+    outline_changed: tuple[str, ...] = ()
+    robust_lrs: tuple[str, ...] = ()
 
     def log10_lr_of(self, suspect: str) -> float | None:
         """The log10 LR of one suspect (None without likelihood ratios)."""
@@ -176,8 +184,11 @@ class Identification:
             "suspect": self.suspect,
             "calibrated_probability": self.calibrated_probability,
             "ranking": [{"suspect": s, "score": round(p, 6),
-                         **({"log10_lr": round(llrs[s], 4)} if s in llrs else {})}
+                         **({"log10_lr": round(llrs[s], 4),
+                             "lr_calibration": ("clothing-robust" if s in self.robust_lrs
+                                                else "whole-body")} if s in llrs else {})}
                         for s, p in self.ranking],
+            "outline_changed": list(self.outline_changed),
             "likelihood": self.likelihood(),
             "cycle_votes": self.cycle_votes,
             "n_cycles": len(self.cycle_votes),
@@ -236,7 +247,8 @@ def open_set_score(cycle_probabilities: np.ndarray) -> float:
     p = np.asarray(cycle_probabilities, dtype=np.float64)
     top = int(np.argmax(fuse(p)))
     others = np.delete(p, top, axis=1).sum(axis=1)
-    log_odds = np.log(np.maximum(p[:, top], _TINY)) - np.log(np.maximum(others, _TINY))
+    floor = PROBABILITY_FLOOR
+    log_odds = np.log(np.maximum(p[:, top], floor)) - np.log(np.maximum(others, floor))
     return float(log_odds.mean())
 
 
@@ -302,8 +314,24 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
     robust_similarity, outline_changed : ndarray, shape (n_suspects,), optional
         See :class:`ClipOutput`: where the outline changed, a suspect's LR comes from the
         clothing-robust towers' similarity and its own calibration
-        (:meth:`LikelihoodCalibration.log10_lrs_of`).
+        (:meth:`LikelihoodCalibration.log10_lrs_of`); both are recorded in the answer.
     """
+    answer = _decide(model, cycle_probabilities, insufficient_reason, similarity, weight,
+                     robust_similarity, outline_changed)
+    if outline_changed is None:
+        return answer
+    changed = tuple(s for s, flag in zip(model.suspects, outline_changed, strict=True) if flag)
+    likelihood = likelihood_of(model)
+    robust_lrs = (changed if answer.log10_lrs and robust_similarity is not None
+                  and likelihood is not None and likelihood.robust_calibration is not None
+                  else ())
+    return replace(answer, outline_changed=changed, robust_lrs=robust_lrs)
+
+
+def _decide(model: GaitModel, cycle_probabilities: np.ndarray, insufficient_reason: str | None,
+            similarity: np.ndarray | None, weight: float,
+            robust_similarity: np.ndarray | None,
+            outline_changed: np.ndarray | None) -> Identification:
     if not 0.0 < weight <= 1.0:
         raise ValueError(f"the weight of a clip's evidence must lie in (0, 1], got {weight}")
     if cycle_probabilities.shape[0] == 0:
@@ -422,7 +450,8 @@ class ClipOutput:
         The same from the clothing-robust towers (None without them).
     outline_changed : ndarray of bool, shape (n_suspects,), or None
         Where the clip's outline differs from the suspect's enrolment
-        (:mod:`gait.identification.outline`; None without robust towers).
+        (:mod:`gait.identification.outline`; None for a model saved without outline
+        statistics). It decides the robust towers' part, where there are some.
     """
 
     probabilities: np.ndarray
@@ -434,9 +463,10 @@ class ClipOutput:
 def clip_output(model: GaitModel, towers: TowerOutputs, frame: pd.DataFrame) -> ClipOutput:
     """One clip's :class:`ClipOutput` from its towers' outputs and its cycles' rows (whose
     outline decides the robust towers' part)."""
-    if towers.robust is None:
-        return ClipOutput(towers.whole, clip_similarity(model, towers.whitened))
     changed = model.outline_changed(frame)
+    if towers.robust is None:
+        return ClipOutput(towers.whole, clip_similarity(model, towers.whitened),
+                          outline_changed=changed)
     robust_templates = model.robust_templates
     return ClipOutput(model.pool(towers.whole, towers.robust, changed),
                       clip_similarity(model, towers.whitened),

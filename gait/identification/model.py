@@ -41,7 +41,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 MODEL_FORMAT = "gait-id-model/1"
-_TINY = 1e-30
+PROBABILITY_FLOOR = 1e-30
+"""Smallest probability whose logarithm is taken (a zero would give -inf)."""
 
 
 @dataclass(frozen=True)
@@ -243,8 +244,8 @@ class GaitModel:
         if robust is None or whole.shape[0] == 0:
             return whole
         weight = self.robust_weights(outline_changed)[None, :]
-        log_p = ((1 - weight) * np.log(np.maximum(whole, _TINY))
-                 + weight * np.log(np.maximum(robust, _TINY)))
+        log_p = ((1 - weight) * np.log(np.maximum(whole, PROBABILITY_FLOOR))
+                 + weight * np.log(np.maximum(robust, PROBABILITY_FLOOR)))
         log_p -= log_p.max(axis=1, keepdims=True)
         pooled = np.exp(log_p)
         return np.asarray(pooled / pooled.sum(axis=1, keepdims=True))
@@ -284,7 +285,7 @@ class GaitModel:
     def n_suspect_outputs(self) -> int | None:
         """Width of the network's suspect-probability output (None if unknown)."""
         try:
-            return int(self.network.get_layer("suspects").output.shape[-1])
+            return int(self.network.get_layer(SUSPECTS).output.shape[-1])
         except (ValueError, AttributeError, TypeError):
             return None
 

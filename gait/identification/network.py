@@ -25,11 +25,15 @@ SUSPECTS = "suspects"
 SUSPECTS_ROBUST = "suspects_robust"
 
 
-def tower_names(settings: ModelSettings) -> list[str]:
+def tower_names(settings: ModelSettings, robust: bool | None = None) -> list[str]:
     """Layer-name prefixes of the towers: ``member_<m>`` (every parameter), then
-    ``robust_<m>`` (the clothing-robust parameters only)."""
-    return ([f"member_{m}" for m in range(settings.n_members)]
-            + [f"robust_{m}" for m in range(settings.robust_members)])
+    ``robust_<m>`` (the clothing-robust parameters only); only the latter for
+    ``robust=True``, only the former for ``robust=False``."""
+    whole = [f"member_{m}" for m in range(settings.n_members)]
+    clothing_robust = [f"robust_{m}" for m in range(settings.robust_members)]
+    if robust is None:
+        return whole + clothing_robust
+    return clothing_robust if robust else whole
 
 
 @functools.cache
@@ -176,8 +180,9 @@ def make_model(n_features: int, n_classes: int, settings: ModelSettings,
     robust = (feature_selection_layer()(list(robust_columns), name="robust_features")(scaled)
               if settings.robust_members else None)
     towers = []
+    robust_names = set(tower_names(settings, robust=True))
     for t, name in enumerate(tower_names(settings)):
-        x = robust if name.startswith("robust") else scaled
+        x = robust if name in robust_names else scaled
         for i, units in enumerate(settings.hidden_units):
             x = keras.layers.Dense(units, activation="relu", kernel_regularizer=regulariser,
                                    name=f"{name}_hidden_{i}")(x)

@@ -110,8 +110,8 @@ class OutlineStatistics:
         shape = (len(suspects), len(names))
         return cls(names, np.asarray(medians).reshape(shape), np.asarray(spreads).reshape(shape))
 
-    def changed(self, clip: pd.DataFrame) -> np.ndarray:
-        """Whether the clip's outline differs from each suspect's enrolment.
+    def differences(self, clip: pd.DataFrame) -> np.ndarray:
+        """How far the clip's outline lies from each suspect's enrolment.
 
         Parameters
         ----------
@@ -120,19 +120,34 @@ class OutlineStatistics:
 
         Returns
         -------
-        ndarray of bool, shape (n_suspects,)
-            True where at least :data:`OUTLINE_MIN_CHANGED` proportions lie more than
-            :data:`OUTLINE_SD` of the suspect's spread from its median (unknown ones never
-            count); all False for a clip without cycles.
+        ndarray, shape (n_suspects, n_parameters)
+            (clip median - suspect median) / suspect spread of each of :attr:`parameters`
+            (signed, in spreads); NaN where unknown, and everywhere for a clip without cycles.
         """
         if len(clip) == 0:
-            return np.zeros(self.median.shape[0], dtype=bool)
+            return np.full(self.median.shape, np.nan)
         values = np.array([clip[n].to_numpy(dtype=np.float64) if n in clip.columns
                            else np.full(len(clip), np.nan) for n in self.parameters]).T
-        evidence = _nanmedian(values, len(self.parameters))
+        evidence = _nanmedian(values.reshape(len(clip), len(self.parameters)),
+                              len(self.parameters))
         with np.errstate(invalid="ignore", divide="ignore"):
-            distance = np.abs(evidence[None, :] - self.median) / self.spread
-        return np.asarray(np.sum(distance > OUTLINE_SD, axis=1) >= OUTLINE_MIN_CHANGED)
+            return np.asarray((evidence[None, :] - self.median) / self.spread)
+
+    def changed(self, clip: pd.DataFrame) -> np.ndarray:
+        """Whether the clip's outline (``clip`` as in :meth:`differences`) differs from each
+        suspect's enrolment.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_suspects,)
+            True where at least :data:`OUTLINE_MIN_CHANGED` proportions lie more than
+            :data:`OUTLINE_SD` of the suspect's spread from its median
+            (:meth:`differences`; unknown ones never count); all False for a clip without
+            cycles.
+        """
+        with np.errstate(invalid="ignore"):
+            beyond = np.abs(self.differences(clip)) > OUTLINE_SD
+        return np.asarray(np.sum(beyond, axis=1) >= OUTLINE_MIN_CHANGED)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (NaN written as None)."""

@@ -218,7 +218,7 @@ def hidden_model(network: Any, settings: ModelSettings, robust: bool = False) ->
 
     last = len(settings.hidden_units) - 1
     outputs = [network.get_layer(f"{name}_hidden_{last}").output
-               for name in tower_names(settings) if name.startswith("robust") == robust]
+               for name in tower_names(settings, robust)]
     hidden = (keras.layers.Concatenate(name="robust_hidden" if robust else
                                        "verification_hidden")(outputs)
               if len(outputs) > 1 else outputs[0])

@@ -12,6 +12,7 @@ from gait.case.comparisons import (
     COL_STD_DIFF,
     OUTLINE_PARAMETERS,
     outline_change,
+    outline_differences,
     suspect_profile,
 )
 
@@ -28,22 +29,26 @@ def test_suspect_profile_known_answer() -> None:
     assert row["cycles"] == 2
 
 
-def _comparison(differences: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame({COL_PARAMETER: list(differences),
-                         COL_STD_DIFF: list(differences.values())})
-
-
 def test_a_changed_outline_is_said_with_the_proportions_that_changed() -> None:
-    coat = _comparison({"trunk_length_bl": 3.9, "upper_arm_length_left_bl": -3.2,
-                        "hip_width_bl": 1.0, "cadence_steps_per_min": 9.0})
+    coat = {"trunk_length_bl": 3.9, "upper_arm_length_left_bl": -3.2, "hip_width_bl": 1.0,
+            "cadence_steps_per_min": 9.0}
     sentence = outline_change(coat, "S14")
     assert sentence is not None
     assert "2 proportions" in sentence and "trunk_length_bl +3.9" in sentence
     assert sentence.index("trunk_length_bl") < sentence.index("upper_arm_length_left_bl")
     assert "cadence" not in sentence and "clothing cannot move" not in sentence
-    leaned = outline_change(coat, "S14", robust_weight=0.8)
+    leaned = outline_change(coat, "S14", robust_weight=0.3)
     assert leaned is not None and leaned.startswith(sentence)
-    assert "with S14 mostly (80%) on the parameters clothing cannot move" in leaned
+    assert "clothing cannot move" in leaned and "carried 30% of the comparison with S14." in leaned
+    with_lr = outline_change(coat, "S14", robust_weight=0.8, robust_lr=True)
+    assert with_lr is not None and "carried 80%" in with_lr
+    assert with_lr.endswith("its LR comes from a calibration of those parameters alone.")
+
+
+def test_a_comparison_frame_gives_the_outline_differences() -> None:
+    frame = pd.DataFrame({COL_PARAMETER: ["trunk_length_bl", "cadence_steps_per_min"],
+                          COL_STD_DIFF: [3.9, 9.0]})
+    assert outline_differences(frame) == {"trunk_length_bl": 3.9}
 
 
 @pytest.mark.parametrize("differences", [
@@ -52,7 +57,7 @@ def test_a_changed_outline_is_said_with_the_proportions_that_changed() -> None:
     {name: float("nan") for name in OUTLINE_PARAMETERS},      # nothing measured
 ])
 def test_an_unchanged_outline_says_nothing(differences: dict[str, float]) -> None:
-    assert outline_change(_comparison(differences), "S14") is None
+    assert outline_change(differences, "S14") is None
 
 
 def test_coats_change_the_outline_normal_walks_do_not(shared_data: Path) -> None:
@@ -74,10 +79,16 @@ def test_coats_change_the_outline_normal_walks_do_not(shared_data: Path) -> None
                       & (frame["condition"].replace("", "normal") == condition)]
         said = []
         for (_, subject), clip in frame.groupby(["clip_id", "subject"]):
-            said.append(outline_change(compare_parameters(clip, enrol[enrol["subject"] == subject],
-                                                          enrol, "side"), subject) is not None)
-            # The identification's pooling follows the same rule as the sentence.
-            assert statistics.changed(clip)[suspects.index(subject)] == said[-1]
+            comparison = compare_parameters(clip, enrol[enrol["subject"] == subject], enrol,
+                                            "side")
+            said.append(outline_change(outline_differences(comparison), subject) is not None)
+            # The model's statistics (the identification's pooling, the sentence of a new
+            # model) follow the same rule as the comparison with the case's enrolment.
+            index = suspects.index(subject)
+            assert statistics.changed(clip)[index] == said[-1]
+            own = dict(zip(statistics.parameters, statistics.differences(clip)[index],
+                           strict=True))
+            assert (outline_change(own, subject) is not None) == said[-1]
         return said
 
     coats, normal = flagged("evidence_covariates_dev", "coat"), flagged("evidence_normal",

@@ -63,7 +63,11 @@ def test_train_and_identify_on_the_demo_case(tmp_path: Path) -> None:
     assert np.all(np.diff(finite) >= 0)
     stored = restarted.identifications(case.case_id)
     assert stored == [outcome.record]
-    assert outcome.record.result["clip"]["keypoints_sha256"] == evidence[0].keypoints_sha256
+    result = outcome.record.result
+    assert result["clip"]["keypoints_sha256"] == evidence[0].keypoints_sha256
+    # The limitation sentence follows the model's own outline rule (what its ranking used).
+    assert result["outline_changed"] == list(ident.outline_changed)
+    assert bool(result["conditions"]) == (outcome.compared_suspect in ident.outline_changed)
     assert restarted.audit(case.case_id)[-1].action == "identification"
     assert restarted.audit(case.case_id)[-1].actor == "investigator"
     assert restarted.summary(case.case_id).n_identifications == 1

@@ -9,7 +9,7 @@ import pytest
 
 from gait.case.report import content_sha256, limitations, report_content
 from gait.case.report_figures import lr_ranking_png, tippett_png
-from gait.case.report_pdf import report_path, write_case_report
+from gait.case.report_pdf import render_pdf, report_path, write_case_report
 from gait.case.signing import signing_key, verify_report
 from gait.case.store import CaseStore, StoreError
 
@@ -25,6 +25,7 @@ def test_the_content_states_what_the_identification_rests_on(
     assert content["propositions"]["Hp"] == f"{top} is the person walking in the footage"
     assert content["top"]["suspect"] == top and content["top"]["verbal"].endswith(("Hp", "Hd"))
     assert all(r["log10_lr"] is not None and r["verbal"] for r in content["ranking"])
+    assert {r["lr_calibration"] for r in content["ranking"]} <= {"whole-body", "clothing-robust"}
     assert content["evidence"]["keypoints_sha256"] == clip.keypoints_sha256
     assert content["evidence"]["quality"]["n_cycles"] == clip.n_cycles
     assert [s["name"] for s in content["suspects"]] == list(store.model(record.model_id).suspects)
@@ -45,6 +46,10 @@ def test_the_content_states_what_the_identification_rests_on(
     # The same records give the same content, whatever is recorded after the identification.
     store.log("note", case_id, {"text": "later"})
     assert content_sha256(report_content(store, identification_id)) == content_sha256(content)
+    # A suspect whose LR came from the clothing-robust towers: the table says so.
+    robust = {**content, "ranking": [{**content["ranking"][0], "lr_calibration": "clothing-robust"},
+                                     *content["ranking"][1:]]}
+    assert render_pdf(robust, {}, "reviewer").startswith(b"%PDF")
 
 
 def test_the_report_is_deterministic_signed_and_audited(

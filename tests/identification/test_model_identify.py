@@ -424,3 +424,15 @@ def test_a_robust_model_calibrates_both_kinds_of_similarity(robust: GaitModel) -
     table = build_table(_clips(range(10, 11)), "side")
     result = identify_table(model, table.select(table.frame["subject"] == "cat"))
     assert result.ranking[0][0] == "cat" and len(result.log10_lrs) == 4
+    assert "cat" not in result.outline_changed
+    # A coat: the answer records whose outline changed and whose LR the robust towers gave.
+    frame = table.frame[table.frame["subject"] == "cat"].copy()
+    for name in ("trunk_length_bl", "upper_arm_length_left_bl", "forearm_length_left_bl"):
+        frame[name] *= 1.5
+    coated = identify_table(model, FeatureTable("side", frame))
+    assert "cat" in coated.outline_changed and coated.robust_lrs == coated.outline_changed
+    record = coated.to_dict()
+    assert "cat" in record["outline_changed"]
+    for entry in record["ranking"]:
+        assert entry["lr_calibration"] == ("clothing-robust" if entry["suspect"]
+                                           in coated.robust_lrs else "whole-body")
