@@ -1,5 +1,7 @@
 """Training page: train a model per camera view on the enrolled clips, evaluate it, list models."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -36,6 +38,19 @@ name_at_lr = st.select_slider(
     help="The top-ranked suspect is named only when the likelihood ratio of 'this suspect is "
          "the person' against 'someone else is' reaches this value; every LR is reported "
          "either way. Higher: fewer wrong names, more true suspects left unnamed.")
+defaults = ModelSettings.for_view(view)
+with st.expander("Network (for research)"):
+    st.caption("The defaults are what measured best on the shared data (README, Results); "
+               "each model stores the settings it was trained with.")
+    towers, robust_towers, epochs, seed = st.columns(4)
+    settings = replace(
+        defaults,
+        n_members=towers.number_input("Whole-body towers", 1, 10, defaults.n_members),
+        robust_members=robust_towers.number_input(
+            "Clothing-robust towers", 0, 10, defaults.robust_members,
+            help="Towers that read only the parameters a coat or a bag cannot move."),
+        max_epochs=epochs.number_input("Most epochs", 10, 1000, defaults.max_epochs, step=10),
+        seed=seed.number_input("Seed", 0, 2**31 - 1, defaults.seed))
 clips = store.clips(case.case_id, view=view, role="enrolment")
 n_suspects = len({c.suspect_id for c in clips})
 st.caption(f"{len(clips)} enrolled {view} clips of {n_suspects} suspects.")
@@ -58,7 +73,7 @@ if common.read_only_notice(case) and st.button(
             return
         for key, value in logs.items():
             history.setdefault(key, []).append(float(value))
-        epoch_bar.progress(min((epoch + 1) / ModelSettings().max_epochs, 1.0),
+        epoch_bar.progress(min((epoch + 1) / settings.max_epochs, 1.0),
                            text=f"Choosing the number of epochs: epoch {epoch + 1} (until the "
                                 "loss on held-out clips stops improving), loss "
                                 f"{logs.get('loss', 0):.3f}")
@@ -75,11 +90,20 @@ if common.read_only_notice(case) and st.button(
         record = training.train_case_model(store, case.case_id, view, with_visibility,
                                            on_epoch=on_epoch, progress=on_progress,
                                            actor=common.actor(), evaluate=evaluate,
-                                           name_at_lr=name_at_lr)
+                                           settings=settings, name_at_lr=name_at_lr)
         epoch_bar.progress(1.0, text=f"Training done: model #{record.model_id}")
         chart.plotly_chart(plots.training_figure(history), key="live-final")
         st.session_state["trained_model_id"] = record.model_id
         st.success(f"Model #{record.model_id} saved ({view} view).")
+
+
+
+def _towers(settings: dict) -> str:
+    """"5 (5)": whole-body and clothing-robust towers of a model's stored settings."""
+    if "n_members" not in settings:
+        return ""
+    return f"{settings['n_members']} ({settings.get('robust_members', 0)})"
+
 
 models = store.models(case.case_id)
 if not models:
@@ -90,6 +114,7 @@ st.subheader("Models")
 st.dataframe(pd.DataFrame([{
     "model": m.model_id, "view": m.view, "visibility features": m.with_visibility,
     "suspects": len(m.suspects), "6-fold clip rank-1": m.metrics.get("clip_rank1"),
+    "towers (robust)": _towers(m.metrics.get("settings") or {}),
     "Cllr": ((m.metrics.get("likelihood") or {}).get("validation") or {}).get("cllr"),
     "names at LR": (m.metrics.get("likelihood") or {}).get("name_at_lr"),
     "trained": m.created_at,

@@ -108,6 +108,9 @@ def test_enrol_train_identify_in_the_browser(server: tuple[str, float, Path], sh
                   "--disable-dev-shm-usage", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(60_000)
+        # Assertions wait as long as actions: a log-in (a deliberately slow password hash)
+        # can take more than the default 5 s on a busy 2-core machine.
+        expect.set_options(timeout=60_000)
 
         def shot(name: str) -> None:
             page.wait_for_timeout(500)
