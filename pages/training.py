@@ -97,9 +97,8 @@ if common.read_only_notice(case) and st.button(
         st.success(f"Model #{record.model_id} saved ({view} view).")
 
 
-
 def _towers(settings: dict) -> str:
-    """"5 (5)": whole-body and clothing-robust towers of a model's stored settings."""
+    """A model's whole-body and clothing-robust towers from its stored settings: "5 (5)"."""
     if "n_members" not in settings:
         return ""
     return f"{settings['n_members']} ({settings.get('robust_members', 0)})"

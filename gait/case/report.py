@@ -18,6 +18,7 @@ from typing import Any
 
 from gait import __version__
 from gait.case.store import AuditEvent, CaseStore, Clip, IdentificationRecord, StoreError
+from gait.identification.settings import ModelSettings
 from gait.walk.quality import FEW_CYCLES
 
 REPORT_FORMAT = "gait-ID case report 1"
@@ -30,11 +31,20 @@ METHOD = (
     "cosine in the network's whitened hidden space) is turned into a likelihood ratio by a "
     "logistic calibrator fitted on comparisons of known truth made on the enrolment data, "
     "bounded by the empirical lower and upper bounds (ELUB) that the calibration data support.")
-ROBUST_METHOD = (
-    " Where the evidence's body outline differs from a suspect's enrolment (as a coat or a bag "
-    "changes it), the ranking and that suspect's likelihood ratio rest mostly on the parameters "
-    "clothing cannot move (the legs from the knees down, the feet's timing, the pelvis's "
-    "travel), through network towers that see only those and a calibration of their own.")
+
+
+def robust_method(settings: Mapping[str, Any]) -> str:
+    """The method's sentence on the clothing-robust towers, with the model's own weight
+    (its stored ``settings``); empty for a model without them."""
+    if not settings.get("robust_members"):
+        return ""
+    weight = float(settings.get("robust_weight_outline_changed",
+                                ModelSettings.robust_weight_outline_changed))
+    return (" Where the evidence's body outline differs from a suspect's enrolment (as a coat "
+            f"or a bag changes it), {weight:.0%} of the ranking's comparison with that suspect "
+            "rests on the parameters clothing cannot move (the legs from the knees down, the "
+            "feet's timing, the pelvis's travel), through network towers that see only those, "
+            "and that suspect's likelihood ratio comes from a calibration of their own.")
 
 
 def _json_ready(value: Any) -> Any:
@@ -247,7 +257,7 @@ def report_content(store: CaseStore, identification_id: int) -> dict[str, Any]:
             "evidence_weight": result.get("evidence_weight", 1.0),
             "software_version": result.get("software_version"),
             "analysis_version": result.get("analysis_version")},
-        "method": METHOD + (ROBUST_METHOD if model["settings"].get("robust_members") else ""),
+        "method": METHOD + robust_method(model["settings"]),
         "propositions": likelihood["propositions"] if likelihood else None,
         "rule": likelihood["rule"] if likelihood else None,
         "scale": likelihood["scale"] if likelihood else None,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gait.case.report import content_sha256, limitations, report_content
+from gait.case.report import content_sha256, limitations, report_content, robust_method
 from gait.case.report_figures import lr_ranking_png, tippett_png
 from gait.case.report_pdf import render_pdf, report_path, write_case_report
 from gait.case.signing import signing_key, verify_report
@@ -125,6 +125,13 @@ def test_limitations_known_answers() -> None:
                for line in limitations(_evidence(), SUSPECTS, "A", {}, unreachable))
     assert any("no likelihood-ratio calibration" in line
                for line in limitations(_evidence(), SUSPECTS, "A", {}, None))
+
+
+def test_the_method_states_the_model_s_own_robust_weight() -> None:
+    assert robust_method({"n_members": 5, "robust_members": 0}) == ""
+    said = robust_method({"robust_members": 5, "robust_weight_outline_changed": 0.4})
+    assert "40% of the ranking's comparison with that suspect" in said
+    assert "a calibration of their own" in said
 
 
 def test_figures_are_deterministic_pngs() -> None:
