@@ -24,7 +24,6 @@ from gait.identification.network import (
     DIRECTIONS,
     direction_statistics,
     make_model,
-    tower_names,
     training_model,
 )
 from gait.identification.outline import OutlineStatistics
@@ -220,7 +219,7 @@ def _fit(x: np.ndarray, y: np.ndarray, walked: np.ndarray, is_val: np.ndarray,
         scaling = (x[~is_val].mean(axis=0), x[~is_val].var(axis=0))
     network = make_model(n_features, n_suspects, settings, *scaling, robust_columns=robust_columns)
     trainer = training_model(network, settings)
-    repeat = len(tower_names(settings))
+    repeat = settings.n_members + settings.robust_members
     train_x, train_y = x[~is_val], y[~is_val]
     # tf.data pipelines: about half the per-epoch overhead of fitting on NumPy arrays.
     train_data = (

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from gait.identification.network import SUSPECTS, SUSPECTS_ROBUST, tower_names
+from gait.identification.network import ROBUST, SUSPECTS, SUSPECTS_ROBUST, WHOLE
 from gait.identification.settings import ModelSettings
 
 VERIFICATION_LAYER = "verification"
@@ -211,17 +211,16 @@ def verification_layer() -> type:
 
 
 def hidden_model(network: Any, settings: ModelSettings, robust: bool = False) -> Any:
-    """A Keras model sharing ``network``'s layers that outputs the concatenated last hidden
-    layer of the whole-body towers (or of the clothing-robust ones), shape (batch, n_towers *
-    last_width)."""
+    """A Keras model sharing ``network``'s layers that outputs the last hidden layer of the
+    whole-body towers (or of the clothing-robust ones), tower after tower, shape (batch,
+    n_towers * last_width)."""
     import keras
 
-    last = len(settings.hidden_units) - 1
-    outputs = [network.get_layer(f"{name}_hidden_{last}").output
-               for name in tower_names(settings, robust)]
-    hidden = (keras.layers.Concatenate(name="robust_hidden" if robust else
-                                       "verification_hidden")(outputs)
-              if len(outputs) > 1 else outputs[0])
+    stack = network.get_layer(
+        f"{ROBUST if robust else WHOLE}_hidden_{len(settings.hidden_units) - 1}").output
+    hidden = keras.layers.Reshape((stack.shape[1] * stack.shape[2],),
+                                  name="robust_hidden" if robust else "verification_hidden"
+                                  )(stack)
     return keras.Model(network.input, hidden, name="gait_hidden")
 
 
