@@ -157,7 +157,6 @@ def make_model(n_features: int, n_classes: int, settings: ModelSettings,
     """
     import keras
 
-    regulariser = keras.regularizers.L2(settings.l2)
     if np.ndim(mean) == 2:
         n_groups = mean.shape[0]
         inputs = keras.Input(shape=(n_features + n_groups,), name="features")
@@ -192,8 +191,8 @@ def _tower_stack(x: Any, n_in: int, n_towers: int, n_classes: int, settings: Mod
 
     Each tower's kernels start Glorot-uniform over its own fan-in and fan-out, each has its
     own dropout masks, and the L2 penalty of a stacked kernel is the sum of its towers': the
-    towers are what separate Dense layers would be, in a graph a tenth the size (tracing
-    it, not running it, was most of a training's time).
+    towers are what separate Dense layers would be, in a graph a tenth the size (tracing the
+    graph of separate layers took a third of a 60-epoch side-view training).
     """
     import keras
 
