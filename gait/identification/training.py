@@ -37,7 +37,6 @@ from gait.identification.verification import (
 )
 from gait.walk.covariate_shift import shipped_sha256
 from gait.walk.features import FeatureTable, feature_names
-from gait.walk.parameters import clothing_robust_names
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
 
@@ -97,7 +96,7 @@ def train_network(
         raise ModelError(
             f"training needs at least two suspects with gait cycles, got {len(suspects)}")
     names = feature_names(table.view, settings.with_visibility)
-    robust = set(clothing_robust_names(table.view))
+    robust = set(settings.robust_names(table.view))
     robust_columns = tuple(i for i, name in enumerate(names) if name in robust)
     raw = table.matrix(names)
     # A parameter never measured in these clips (e.g. one that needs world landmarks) is 0.

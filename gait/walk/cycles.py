@@ -41,7 +41,7 @@ from scipy import signal
 
 from gait.media import landmarks as lm
 from gait.media.keypoints import KeypointSequence
-from gait.walk.sequence import CleanSettings, CleanWalk, clean_walks
+from gait.walk.sequence import CleanSettings, CleanWalk, clean_walks, repair_limb_labels
 
 FEET = ("left", "right")
 _HEEL = {"left": lm.L_HEEL, "right": lm.R_HEEL}
@@ -70,12 +70,20 @@ class CycleSettings:
     max_period_deviation : float
         A cycle whose duration differs from the walk's stride period by more than this
         fraction is rejected (a missed or spurious event).
+    repair_legs, repair_arms : bool
+        Side view: whether the heel strikes repair the leg labels, and the arm labels, where
+        they contradict them (:func:`gait.walk.sequence.repair_limb_labels`). Measured with
+        the side view's network (enrolled on ``enrol/``, seeds 42, 1, 2, 3): both against
+        neither, rank-1 on ``evidence_normal`` 96.7 % either way (seeds 42 and 1 without),
+        Cllr 0.19 against 0.57; the legs alone 93.3 %, Cllr 0.25.
     """
 
     min_stride_s: float = 0.6
     max_stride_s: float = 2.2
     min_prominence_fraction: float = 0.25
     max_period_deviation: float = 0.25
+    repair_legs: bool = True
+    repair_arms: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.min_stride_s < self.max_stride_s:
@@ -562,6 +570,15 @@ def analyse_gait(
             "the person is never visible long enough without interruption to walk a step",
         )
     events = tuple(detect_events(w, cycle_settings) for w in walks)
+    if view == "side" and (cycle_settings.repair_legs or cycle_settings.repair_arms):
+        # The strikes, found without the limb labels, repair them where they contradict them;
+        # the events are then read again from the repaired walk (their feet may change).
+        repaired = tuple(repair_limb_labels(w, e.heel_strike_s, cycle_settings.repair_legs,
+                                            cycle_settings.repair_arms)
+                         for w, e in zip(walks, events, strict=True))
+        events = tuple(e if r is w else detect_events(r, cycle_settings)
+                       for r, w, e in zip(repaired, walks, events, strict=True))
+        walks = repaired
     cycles = tuple(
         c for i, e in enumerate(events) for c in segment_cycles(e, i, cycle_settings)
     )

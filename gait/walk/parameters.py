@@ -470,6 +470,13 @@ def clothing_robust_names(view: str) -> list[str]:
     return [p.name for p in parameters_for_view(view) if p.clothing_robust]
 
 
+def not_proportion_names(view: str) -> list[str]:
+    """Names of the parameters of ``view`` that are not body proportions a coat can move: the
+    dynamic ones and the clothing-robust static ones (shank and foot), in catalogue order."""
+    return [p.name for p in parameters_for_view(view)
+            if p.kind == DYNAMIC or p.clothing_robust]
+
+
 def visibility_column(name: str) -> str:
     """Name of the visibility column of parameter ``name``."""
     return f"{name}__visibility"

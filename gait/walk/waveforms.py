@@ -3,10 +3,12 @@
 Each angle curve of a cycle is sampled at WAVE_POINTS phases from the cycle's heel strike to the
 next one of the same foot and described by its mean and the cosine and sine coefficients of
 harmonics 1..WAVE_HARMONICS. Limbs are named *ipsilateral* (the side of the foot whose heel
-strike starts the cycle) and *contralateral*, so the descriptors do not depend on MediaPipe's
-left/right labels (often swapped in side views), and a left-foot cycle of a symmetric walker
-gives the same values as a right-foot one. Side view: angles in the sagittal plane (image x
-forward); front view: in the frontal plane (image x), signed outwards for each limb.
+strike starts the cycle) and *contralateral*, so the descriptors do not depend on which side
+MediaPipe calls left, as long as its labels agree with the strikes throughout the walk (in
+side views they often do not: :func:`gait.walk.sequence.repair_limb_labels` repairs them),
+and a left-foot cycle of a symmetric walker gives the same values as a right-foot one. Side
+view: angles in the sagittal plane (image x forward); front view: in the frontal plane (image
+x), signed outwards for each limb.
 """
 
 from __future__ import annotations

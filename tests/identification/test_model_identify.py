@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -354,6 +355,21 @@ def test_robust_towers_read_only_the_clothing_robust_parameters(robust: GaitMode
         whole_moved, towers_moved = after.whole, after.robust
         assert not np.allclose(whole_moved, whole, atol=1e-6)
         assert np.allclose(towers_moved, towers, atol=1e-6) != robust_changes
+
+
+def test_dynamic_robust_towers_read_every_parameter_but_the_proportions() -> None:
+    settings = replace(ROBUST, robust_parameters="dynamic")
+    model = train_network(build_table(_clips(range(4)), "side"), settings, epochs=2)
+    x = model.features_from(build_table(_clips(range(10, 11)), "side"))
+    towers = model.predict_towers(x).robust
+    names = model.feature_names
+    for name, robust_changes in (("trunk_length_bl", False), ("knee_flexion_rom_left_deg", True),
+                                 ("shank_length_left_bl", True)):
+        moved = x.copy()
+        column = names.index(name)
+        moved[:, column] += 5 * np.std(x[:, column]) + 1.0
+        after = model.predict_towers(moved).robust
+        assert np.allclose(after, towers, atol=1e-6) != robust_changes, name
 
 
 def test_clips_pool_for_their_own_outline(robust: GaitModel, tmp_path: Path) -> None:

@@ -21,20 +21,38 @@ def test_overrides_are_read_as_their_fields_types() -> None:
     (("augment_coat", "1"), "unknown setting 'augment_coat'"),
     (("n_members", "three"), "setting n_members='three' is not an int"),
     (("with_visibility", "maybe"), "is not true or false"),
+    (("robust_parameters", "arms"), "robust_parameters must be 'clothing' or 'dynamic'"),
 ])
 def test_a_bad_override_is_one_clear_line(pair: tuple[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        ModelSettings.parse_overrides([pair])
+        ModelSettings.for_view("side", **ModelSettings.parse_overrides([pair]))
+
+
+def test_what_the_robust_towers_read() -> None:
+    from gait.walk.parameters import clothing_robust_names, parameters_for_view
+
+    for view in ("side", "front"):
+        clothing = ModelSettings().robust_names(view)
+        dynamic = ModelSettings(robust_parameters="dynamic").robust_names(view)
+        assert clothing == clothing_robust_names(view)
+        assert set(clothing) < set(dynamic)
+        left_out = {p.name for p in parameters_for_view(view)} - set(dynamic)
+        assert left_out and all(p.kind == "static" and not p.clothing_robust
+                                for p in parameters_for_view(view) if p.name in left_out)
+        assert "trunk_length_bl" in left_out and "shank_length_left_bl" in dynamic
+        assert "arm_swing_rom_left_deg" in dynamic
 
 
 def test_settings_of_an_older_model_leave_the_covariate_augmentation_off() -> None:
     """Metadata written before the covariate augmentation existed reads back with it off."""
     old = ModelSettings().to_dict()
     added = ("augment_clothing_bl", "augment_arm_damping", "augment_yaw_deg",
-             "augment_hip_drop_bl", "augment_covariate_shift", "score_normalisation")
+             "augment_hip_drop_bl", "augment_covariate_shift", "score_normalisation",
+             "robust_members", "robust_parameters")
     for name in added:
         old.pop(name)
     settings = ModelSettings.from_dict(old)
-    assert [getattr(settings, n) for n in added] == [0.0, 0.0, 0.0, 0.0, 0.0, "none"]
+    assert [getattr(settings, n) for n in added] == [0.0, 0.0, 0.0, 0.0, 0.0, "none", 0,
+                                                     "clothing"]
     assert ModelSettings().augment_covariate_shift == 1.0
     assert ModelSettings.from_dict(ModelSettings().to_dict()) == ModelSettings()

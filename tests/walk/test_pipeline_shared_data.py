@@ -6,6 +6,7 @@ import itertools
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gait.media.datasets import load_dataset
@@ -74,3 +75,33 @@ def test_real_walks_cut_to_half_a_cycle_give_half_cycles_that_agree(shared_data:
         tiny = analyse_gait(_cut(sequence, first.start_s, first.start_s + 0.4), "side")
         assert not tiny.sufficient and "less than a step" in (tiny.insufficient_reason or "")
     assert n_half >= 6  # the others still hold a complete (short) stride
+
+
+def test_side_view_limb_labels_agree_with_the_strikes(shared_data: Path) -> None:
+    """On real side-view walks the same-side thigh swings forward into the heel strike that
+    starts its cycle, and the same-side arm backward: the first harmonic of every cycle's
+    thigh angle lies within a quarter turn of one phase, the arm's mostly within a quarter
+    turn of the opposite one. Before the strikes repaired the labels, 13 % of the enrolment's
+    and 23 % of another day's thighs were in the opposite phase."""
+    from gait.walk.cycles import CycleSettings
+
+    def phases_deg(settings: CycleSettings) -> dict[str, np.ndarray]:
+        p = pd.concat([cycle_parameters(analyse_gait(sequence, "side", cycle_settings=settings))
+                       for folder in ("enrol", "evidence_normal")
+                       for _, sequence in load_dataset(shared_data / "keypoints" / folder,
+                                                       "side")])
+        return {channel: np.degrees(np.arctan2(p[f"wave_ipsi_{channel}_h1sin_deg"],
+                                               p[f"wave_ipsi_{channel}_h1cos_deg"]))
+                for channel in ("thigh", "upper_arm")}
+
+    def share_off(phases: np.ndarray, centre_deg: float) -> float:
+        return float(np.mean(np.abs((phases - centre_deg + 180) % 360 - 180) > 90))
+
+    repaired = phases_deg(CycleSettings())
+    unrepaired = phases_deg(CycleSettings(repair_legs=False, repair_arms=False))
+    thigh = float(np.degrees(np.angle(np.exp(1j * np.radians(repaired["thigh"])).mean())))
+    assert share_off(repaired["thigh"], thigh) < 0.01
+    assert share_off(unrepaired["thigh"], thigh) > 0.1
+    assert share_off(repaired["upper_arm"], thigh + 180) < 0.12
+    assert share_off(repaired["upper_arm"], thigh + 180) < share_off(unrepaired["upper_arm"],
+                                                                      thigh + 180)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,7 +12,18 @@ from hypothesis import strategies as st
 from gait.media import landmarks as lm
 from gait.media.keypoints import KeypointSequence
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
-from gait.walk.sequence import CleanSettings, clean_walks, correct_facing, walking_angle_deg
+from gait.walk.sequence import (
+    ARM_CHAIN_LEFT,
+    ARM_CHAIN_RIGHT,
+    LEG_CHAIN_LEFT,
+    LEG_CHAIN_RIGHT,
+    CleanSettings,
+    CleanWalk,
+    clean_walks,
+    correct_facing,
+    repair_limb_labels,
+    walking_angle_deg,
+)
 
 
 def _with_flipped_facing(sequence: KeypointSequence, frames: np.ndarray) -> KeypointSequence:
@@ -124,3 +137,48 @@ def test_a_side_walk_at_an_angle_is_flagged_and_its_strides_restored() -> None:
 
     straight = stride(walk, True)
     assert abs(stride(oblique, True) - straight) < abs(stride(oblique, False) - straight)
+
+
+def _strikes(walk: CleanWalk) -> dict[str, np.ndarray]:
+    from gait.walk.cycles import detect_events
+
+    return detect_events(walk).heel_strike_s
+
+
+def _exchanged(xyz: np.ndarray, left: tuple[int, ...], right: tuple[int, ...],
+               rows: slice = slice(None)) -> np.ndarray:
+    out = xyz.copy()
+    out[rows, list(left + right)] = xyz[rows, list(right + left)]
+    return out
+
+
+@pytest.mark.parametrize("arms_too", [False, True])
+@pytest.mark.parametrize("from_step", [1, 3, 5])
+def test_limb_labels_that_contradict_the_strikes_are_repaired(from_step: int,
+                                                              arms_too: bool) -> None:
+    """The leg tracker's error: from one crossing of the legs on, each leg carries the other's
+    labels; MediaPipe's: the arms' labels exchanged for a whole walk. The strikes, found
+    without the labels, put them back: for the whole walk, or for none of it but then every
+    limb the opposite way (which side is called left is arbitrary in a side view; that legs,
+    arms and strikes agree throughout is what matters)."""
+    truth = clean_walks(synthetic_walk(view="side", duration_s=6.0, seed=2), "side")[0]
+    index = np.searchsorted(truth.time_s, np.sort(np.concatenate(list(_strikes(truth).values()))))
+    cut = (index[from_step] + index[from_step + 1]) // 2  # mid step: where the legs cross
+    xyz = _exchanged(truth.xyz_bl, LEG_CHAIN_LEFT, LEG_CHAIN_RIGHT, slice(cut, None))
+    if arms_too:
+        xyz = _exchanged(xyz, ARM_CHAIN_LEFT, ARM_CHAIN_RIGHT)
+    broken = replace(truth, xyz_bl=xyz)
+
+    repaired = repair_limb_labels(broken, _strikes(broken)).xyz_bl
+    every_limb_exchanged = _exchanged(_exchanged(truth.xyz_bl, LEG_CHAIN_LEFT, LEG_CHAIN_RIGHT),
+                                      ARM_CHAIN_LEFT, ARM_CHAIN_RIGHT)
+    assert (np.allclose(repaired, truth.xyz_bl)
+            or np.allclose(repaired, every_limb_exchanged))
+    assert not np.allclose(broken.xyz_bl, truth.xyz_bl)
+    assert repair_limb_labels(truth, _strikes(truth)) is truth  # nothing to repair
+    # Each kind of limb only when asked.
+    arms, legs = list(ARM_CHAIN_LEFT + ARM_CHAIN_RIGHT), list(LEG_CHAIN_LEFT + LEG_CHAIN_RIGHT)
+    legs_only = repair_limb_labels(broken, _strikes(broken), arms=False).xyz_bl
+    np.testing.assert_array_equal(legs_only[:, arms], broken.xyz_bl[:, arms])
+    arms_only = repair_limb_labels(broken, _strikes(broken), legs=False).xyz_bl
+    np.testing.assert_array_equal(arms_only[:, legs], broken.xyz_bl[:, legs])
