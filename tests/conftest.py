@@ -13,6 +13,13 @@ from tests.helpers import PROJECT_ROOT
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser test first: the longest test (minutes), so that on two workers the rest of
+    the suite runs beside it rather than after it (its file's tests stay together)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
 def shared_data_dir() -> Path:
     """The shared data folder (``GAIT_SHARED_DATA``, default ``../shared/data``)."""
     value = os.environ.get("GAIT_SHARED_DATA", str(PROJECT_ROOT.parent / "shared" / "data"))

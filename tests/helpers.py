@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from gait.identification.settings import ModelSettings
+from gait.media.datasets import ClipRecord
 from gait.media.derived import write_h264
+from gait.media.keypoints import KeypointSequence
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,3 +113,20 @@ def add_accounts(data_dir: Path) -> None:
     for name, display_name, role in ACCOUNTS:
         if store.user_by_name(name) is None:
             store.add_user(name, display_name, role, password_hash, actor="test set-up")
+
+
+def synthetic_side_clips(people: dict, takes: range, noise_fh: float = 0.002) -> Iterator[
+        tuple[ClipRecord, KeypointSequence]]:
+    """Side-view synthetic walks (:func:`gait.pose.synthetic.synthetic_walk`), one per person
+    (name -> ``WalkerStyle``) and take, right-going on odd takes and left-going on even ones;
+    (record, keypoints) pairs as :func:`gait.walk.features.build_table` reads them."""
+    from gait.pose.synthetic import synthetic_walk
+
+    for name, style in people.items():
+        for take in takes:
+            direction = "right" if take % 2 else "left"
+            clip_id = f"{name}_{take}"
+            yield (ClipRecord(clip_id, name, "side", direction, "normal", str(take),
+                              Path(f"{clip_id}.npz")),
+                   synthetic_walk(style, "side", duration_s=5.0, direction=direction,
+                                  noise_fh=noise_fh, seed=take, clip_id=clip_id))

@@ -17,6 +17,7 @@ same hash check as a known one, so the answer does not tell which names exist.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -37,8 +38,13 @@ DEFAULT_IDLE_MINUTES = 30.0
 ANONYMOUS = "(log-in form)"
 
 _HASHER = PasswordHasher()
-# Checked against when the user name is unknown, so that both answers take as long.
-_DUMMY_HASH = _HASHER.hash("not a password of anyone, only for timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the user name is unknown, so that both answers take as long (made
+    at the first log-in, not when the dashboard starts: a hash takes about 0.15 s)."""
+    return _HASHER.hash("not a password of anyone, only for timing")
 
 
 class LoginRefused(ValueError):
@@ -75,7 +81,7 @@ def hash_password(password: str, user_name: str = "") -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True if ``password`` matches the Argon2id ``password_hash`` (False for ``None``)."""
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _HASHER.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -160,10 +160,7 @@ def make_model(n_features: int, n_classes: int, settings: ModelSettings,
     if np.ndim(mean) == 2:
         n_groups = mean.shape[0]
         inputs = keras.Input(shape=(n_features + n_groups,), name="features")
-        scaling = direction_scaling_layer()(n_features, n_groups, name="scaling")
-        x = scaling(inputs)
-        scaling.set_weights([np.asarray(mean, np.float32),
-                             (1.0 / np.sqrt(np.maximum(variance, 1e-12))).astype(np.float32)])
+        x = direction_scaling_layer()(n_features, n_groups, name="scaling")(inputs)
     else:
         inputs = keras.Input(shape=(n_features,), name="features")
         x = keras.layers.Normalization(mean=mean, variance=np.maximum(variance, 1e-12),
@@ -180,8 +177,24 @@ def make_model(n_features: int, n_classes: int, settings: ModelSettings,
     if ROBUST in stacks:
         means[SUSPECTS_ROBUST] = keras.layers.GlobalAveragePooling1D(name=SUSPECTS_ROBUST)(
             stacks[ROBUST])
-    return keras.Model(inputs, means if len(means) > 1 else means[SUSPECTS],
-                       name="gait_identification")
+    network = keras.Model(inputs, means if len(means) > 1 else means[SUSPECTS],
+                          name="gait_identification")
+    if np.ndim(mean) == 2:
+        set_direction_scaling(network, mean, variance)
+    return network
+
+
+def set_direction_scaling(network: Any, mean: np.ndarray, variance: np.ndarray) -> None:
+    """Give a network of per-direction feature scaling (:func:`make_model`) its statistics.
+
+    Parameters
+    ----------
+    network : keras.Model
+    mean, variance : ndarray, shape (n_groups, n_features)
+    """
+    network.get_layer("scaling").set_weights(
+        [np.asarray(mean, np.float32),
+         (1.0 / np.sqrt(np.maximum(variance, 1e-12))).astype(np.float32)])
 
 
 def _tower_stack(x: Any, n_in: int, n_towers: int, n_classes: int, settings: ModelSettings,

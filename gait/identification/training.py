@@ -12,6 +12,7 @@ is added as a second output for the open-set decision.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from gait.identification.network import (
     DIRECTIONS,
     direction_statistics,
     make_model,
+    set_direction_scaling,
     training_model,
 )
 from gait.identification.outline import OutlineStatistics
@@ -216,8 +218,8 @@ def _fit(x: np.ndarray, y: np.ndarray, walked: np.ndarray, is_val: np.ndarray,
         scaling = (mean, std**2)
     else:
         scaling = (x[~is_val].mean(axis=0), x[~is_val].var(axis=0))
-    network = make_model(n_features, n_suspects, settings, *scaling, robust_columns=robust_columns)
-    trainer = training_model(network, settings)
+    network, trainer, kept = _network_and_trainer(n_features, n_suspects, settings, *scaling,
+                                                  robust_columns)
     repeat = settings.n_members + settings.robust_members
     train_x, train_y = x[~is_val], y[~is_val]
     # tf.data pipelines: about half the per-epoch overhead of fitting on NumPy arrays.
@@ -239,5 +241,62 @@ def _fit(x: np.ndarray, y: np.ndarray, walked: np.ndarray, is_val: np.ndarray,
             on_epoch_end=lambda epoch, logs: on_epoch(epoch, dict(logs or {}))))
     history = trainer.fit(train_data, validation_data=validation, epochs=n_epochs,
                           shuffle=False, verbose=0, callbacks=callbacks)  # shuffled above
+    if kept:  # the next fit resets the kept network: return a copy of this one
+        trained = network
+        network = keras.models.clone_model(trained)
+        network.set_weights(trained.get_weights())
     return _Fit(network, x, directions,
                 {k: [float(v) for v in vals] for k, vals in history.history.items()})
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A compiled network kept for the next fit of the same shape and settings, with the
+    values its variables and its optimiser's had when it was built."""
+
+    key: tuple[Any, ...]
+    network: Any
+    trainer: Any
+    network_values: list[np.ndarray]
+    optimizer_values: list[np.ndarray]
+
+
+# One kept network per thread (two dashboard sessions may train at once).
+_KEPT = threading.local()
+
+
+def _network_and_trainer(n_features: int, n_suspects: int, settings: ModelSettings,
+                         mean: np.ndarray, variance: np.ndarray,
+                         robust_columns: tuple[int, ...]) -> tuple[Any, Any, bool]:
+    """The network (:func:`make_model`) and its compiled training model as a build right after
+    ``keras.utils.set_random_seed(settings.seed)`` gives them; and whether they are kept.
+
+    Tracing Keras's training graph for a new network takes seconds, more than the training
+    itself on small data, and a model's training fits networks of one shape several times
+    (early stopping, the refit on every clip, the calibration folds). With per-direction
+    scaling (2-D ``mean``, statistics held in weights) the network of the previous fit in this
+    thread, when of the same shape and settings, is reset instead of built again: every
+    variable (weights, dropout seed states) and the optimiser's state back to their values
+    when it was built, then the new statistics. The same seed gives the same initial values,
+    so the fit is the one a new network would give (checked by a test).
+    """
+    if np.ndim(mean) != 2:  # statistics built into the graph: a new network each time
+        network = make_model(n_features, n_suspects, settings, mean, variance,
+                             robust_columns=robust_columns)
+        return network, training_model(network, settings), False
+    key = (settings, n_features, n_suspects, np.shape(mean), robust_columns)
+    kept: _Kept | None = getattr(_KEPT, "kept", None)
+    if kept is None or kept.key != key:
+        network = make_model(n_features, n_suspects, settings, mean, variance,
+                             robust_columns=robust_columns)
+        trainer = training_model(network, settings)
+        trainer.optimizer.build(trainer.trainable_variables)
+        _KEPT.kept = _Kept(key, network, trainer, [v.numpy() for v in network.variables],
+                           [v.numpy() for v in trainer.optimizer.variables])
+        return network, trainer, True
+    for variables, values in ((kept.network.variables, kept.network_values),
+                              (kept.trainer.optimizer.variables, kept.optimizer_values)):
+        for variable, value in zip(variables, values, strict=True):
+            variable.assign(value)
+    set_direction_scaling(kept.network, mean, variance)
+    return kept.network, kept.trainer, True

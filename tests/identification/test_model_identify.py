@@ -21,11 +21,11 @@ from gait.identification.identify import (
 from gait.identification.model import GaitModel, ModelError
 from gait.identification.settings import ModelSettings
 from gait.identification.training import train_network
-from gait.media.datasets import ClipRecord
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
 from gait.walk.covariate_shift import shipped_sha256
 from gait.walk.cycles import analyse_gait
 from gait.walk.features import FeatureTable, analysis_features, build_table
+from tests.helpers import synthetic_side_clips
 
 FAST = ModelSettings(hidden_units=(32,), max_epochs=60, patience_epochs=10)
 PEOPLE = {
@@ -37,14 +37,7 @@ PEOPLE = {
 
 
 def _clips(takes: range, noise: float = 0.002):
-    for name, style in PEOPLE.items():
-        for take in takes:
-            direction = "right" if take % 2 else "left"
-            clip_id = f"{name}_{take}"
-            yield (ClipRecord(clip_id, name, "side", direction, "normal", str(take),
-                              Path(f"{clip_id}.npz")),
-                   synthetic_walk(style, "side", duration_s=5.0, direction=direction,
-                                  noise_fh=noise, seed=take, clip_id=clip_id))
+    return synthetic_side_clips(PEOPLE, takes, noise)
 
 
 @pytest.fixture(scope="module")

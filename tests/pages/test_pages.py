@@ -174,7 +174,7 @@ def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[
         10.0).run()
     # A small network (chosen as a researcher would): the page, not the network, is tested.
     for label, value in (("Whole-body towers", 2), ("Clothing-robust towers", 1),
-                         ("Most epochs", 60)):
+                         ("Most epochs", 20)):
         next(n for n in app.number_input if n.label == label).set_value(value).run()
     next(b for b in app.button if b.label == "Train and evaluate").click().run()
     _no_exception(app)
@@ -187,7 +187,7 @@ def test_training_then_prediction_on_the_demo_case(demo: int, demo_store: tuple[
     assert model.added_by == "ivan"
     assert model.metrics["likelihood"]["name_at_lr"] == 10.0
     stored = model.metrics["settings"]
-    assert (stored["n_members"], stored["robust_members"], stored["max_epochs"]) == (2, 1, 60)
+    assert (stored["n_members"], stored["robust_members"], stored["max_epochs"]) == (2, 1, 20)
     assert any("2 (1)" in d.value["towers (robust)"].tolist() for d in app.dataframe
                if "towers (robust)" in d.value.columns)
     assert any(m.label == "Cllr" for m in app.metric)
