@@ -197,8 +197,9 @@ def _staged(on_epoch: EpochCallback, refit: bool, n_epochs: int) -> EpochCallbac
 def _fit(x: np.ndarray, y: np.ndarray, walked: np.ndarray, is_val: np.ndarray,
          n_suspects: int, settings: ModelSettings, n_epochs: int,
          robust_columns: tuple[int, ...], on_epoch: EpochCallback | None) -> _Fit:
-    """Build and train one network on the rows of ``x`` not in ``is_val``, for ``n_epochs``
-    epochs or until the loss on the ``is_val`` rows stops improving (when there are any).
+    """Build (or reset, see :func:`_network_and_trainer`) and train one network on the rows of
+    ``x`` not in ``is_val``, for ``n_epochs`` epochs or until the loss on the ``is_val`` rows
+    stops improving (when there are any).
 
     ``x`` (n, n_features) holds imputed features; the one-hot direction columns are added
     here, and the returned ``_Fit.x`` has them.
