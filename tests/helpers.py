@@ -115,18 +115,20 @@ def add_accounts(data_dir: Path) -> None:
             store.add_user(name, display_name, role, password_hash, actor="test set-up")
 
 
-def synthetic_side_clips(people: dict, takes: range, noise_fh: float = 0.002) -> Iterator[
-        tuple[ClipRecord, KeypointSequence]]:
-    """Side-view synthetic walks (:func:`gait.pose.synthetic.synthetic_walk`), one per person
-    (name -> ``WalkerStyle``) and take, right-going on odd takes and left-going on even ones;
-    (record, keypoints) pairs as :func:`gait.walk.features.build_table` reads them."""
+def synthetic_clips(people: dict, takes: range, noise_fh: float = 0.002, view: str = "side"
+                    ) -> Iterator[tuple[ClipRecord, KeypointSequence]]:
+    """Synthetic walks (:func:`gait.pose.synthetic.synthetic_walk`), one per person (name ->
+    ``WalkerStyle``) and take: side view right-going on odd takes and left-going on even ones,
+    front view towards the camera on odd takes and away on even ones; (record, keypoints)
+    pairs as :func:`gait.walk.features.build_table` reads them."""
     from gait.pose.synthetic import synthetic_walk
 
+    directions = ("left", "right") if view == "side" else ("back", "front")
     for name, style in people.items():
         for take in takes:
-            direction = "right" if take % 2 else "left"
+            direction = directions[take % 2]
             clip_id = f"{name}_{take}"
-            yield (ClipRecord(clip_id, name, "side", direction, "normal", str(take),
+            yield (ClipRecord(clip_id, name, view, direction, "normal", str(take),
                               Path(f"{clip_id}.npz")),
-                   synthetic_walk(style, "side", duration_s=5.0, direction=direction,
+                   synthetic_walk(style, view, duration_s=5.0, direction=direction,
                                   noise_fh=noise_fh, seed=take, clip_id=clip_id))

@@ -97,7 +97,7 @@ def train_network(
     if len(suspects) < 2:
         raise ModelError(
             f"training needs at least two suspects with gait cycles, got {len(suspects)}")
-    names = feature_names(table.view, settings.with_visibility)
+    names = feature_names(table.view, settings.with_visibility, identifying_only=True)
     robust = set(settings.robust_names(table.view))
     robust_columns = tuple(i for i, name in enumerate(names) if name in robust)
     raw = table.matrix(names)

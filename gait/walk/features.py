@@ -26,9 +26,12 @@ META_COLUMNS = ("clip_id", "subject", "view", "direction", "condition", "walk_in
                 "start_s", "end_s", "cycle_weight")
 
 
-def feature_names(view: str, with_visibility: bool) -> list[str]:
-    """Model input columns for ``view``: parameter names, then (optionally) visibilities."""
-    names = [p.name for p in parameters_for_view(view)]
+def feature_names(view: str, with_visibility: bool, *, identifying_only: bool = False
+                  ) -> list[str]:
+    """Parameter columns of ``view``: parameter names, then (optionally) visibilities; with
+    ``identifying_only``, only the parameters the identification network reads
+    (:attr:`gait.walk.parameters.Parameter.identifies`)."""
+    names = [p.name for p in parameters_for_view(view) if p.identifies or not identifying_only]
     if with_visibility:
         names += [visibility_column(n) for n in names]
     return names

@@ -25,7 +25,7 @@ from gait.pose.synthetic import WalkerStyle, synthetic_walk
 from gait.walk.covariate_shift import shipped_sha256
 from gait.walk.cycles import analyse_gait
 from gait.walk.features import FeatureTable, analysis_features, build_table
-from tests.helpers import synthetic_side_clips
+from tests.helpers import synthetic_clips
 
 FAST = ModelSettings(hidden_units=(32,), max_epochs=60, patience_epochs=10)
 PEOPLE = {
@@ -37,7 +37,7 @@ PEOPLE = {
 
 
 def _clips(takes: range, noise: float = 0.002):
-    return synthetic_side_clips(PEOPLE, takes, noise)
+    return synthetic_clips(PEOPLE, takes, noise)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Training: a network kept between fits trains as a new one would."""
+"""Training: what the network reads; a network kept between fits trains as a new one would."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from gait.identification import training
 from gait.identification.settings import ModelSettings
 from gait.identification.training import train_network
 from gait.pose.synthetic import WalkerStyle
-from gait.walk.features import FeatureTable, build_table
-from tests.helpers import synthetic_side_clips
+from gait.walk.features import FeatureTable, build_table, feature_names
+from tests.helpers import synthetic_clips
 
 SMALL = ModelSettings(hidden_units=(16,), n_members=2, robust_members=1, max_epochs=5)
 PEOPLE = {
@@ -19,8 +19,18 @@ PEOPLE = {
 }
 
 
-def _table(takes: range) -> FeatureTable:
-    return build_table(synthetic_side_clips(PEOPLE, takes), "side")
+def _table(takes: range, view: str = "side") -> FeatureTable:
+    return build_table(synthetic_clips(PEOPLE, takes, view=view), view)
+
+
+def test_the_front_network_reads_no_face_parameter() -> None:
+    table = _table(range(2), "front")
+    assert table.frame["head_width_bl"].notna().all()  # measured, shown, not read
+    model = train_network(table, SMALL, epochs=1)
+    assert model.feature_names == feature_names("front", False, identifying_only=True)
+    assert "head_width_bl" not in model.feature_names
+    assert "eye_distance_bl" not in model.feature_names
+    assert model.predict_cycles(model.features_from(table)).shape == (len(table.frame), 3)
 
 
 def test_a_kept_network_is_reset_to_what_a_new_one_would_be() -> None:

@@ -71,6 +71,21 @@ def test_which_parameters_are_clothing_robust() -> None:
                                              if p.clothing_robust]
 
 
+def test_the_network_reads_every_parameter_but_the_faces() -> None:
+    """The head width and the eye distance (eyes and ears) stay in the tables, out of the
+    network's inputs; the nose, as the head's position, stays in both."""
+    from gait.walk.features import feature_names
+
+    for view in ("side", "front"):
+        every = feature_names(view, True)
+        read = feature_names(view, True, identifying_only=True)
+        left_out = [n for n in every if n not in read]
+        expected = ["head_width_bl", "eye_distance_bl"] if view == "front" else []
+        assert left_out == expected + [n + "__visibility" for n in expected]
+        assert read == [n for n in every if n not in left_out]  # the catalogue's order
+        assert "neck_length_bl" in read and "wave_head_h1cos_deg" in read
+
+
 def test_clothing_robust_parameters_ignore_the_arms_and_a_drop_of_the_hips() -> None:
     """A coat's outline, as MediaPipe sees it: elbows and wrists elsewhere, the hips lower.
     Every clothing-robust parameter keeps its value (up to the body-length scale, which the
