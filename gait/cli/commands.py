@@ -248,6 +248,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(f"likelihood ratios, {lr['n_genuine']} + {lr['n_impostor']} comparisons: "
                   f"Cllr {lr['cllr']:.3f} (min {lr['cllr_min']:.3f}), misleading for Hp "
                   f"{lr['misleading_hp']:.1%}, for Hd {lr['misleading_hd']:.1%}")
+        if "decisions" in lr:
+            d = lr["decisions"]
+            print(f"decisions: {d['named_or_supported']} of {d['genuine_clips']} genuine clips "
+                  f"name the right suspect or give them LR > {d['supporting_lr']:g} "
+                  f"({d['named_right']} named), {d['named_wrong']} name another; "
+                  f"{d['impostors_named']} of {d['impostor_clips']} impostor clips named")
     return 0
 
 

@@ -62,6 +62,11 @@ N_FOLDS = 6
 DET_FPIR = 0.1
 
 
+SUPPORTING_LR = 10.0
+"""An LR above which a suspect who is not named is still reported as supported (ENFSI's
+"moderate support" begins there): the decision figures count both."""
+
+
 def threshold_for_fpir(impostor_scores: np.ndarray, target_fpir: float) -> float:
     """Smallest threshold at which at most ``target_fpir`` of the impostor scores reach it.
 
@@ -213,6 +218,45 @@ def open_set_figures(results: pd.DataFrame, threshold: float,
     }
 
 
+def clip_decisions(results: pd.DataFrame, supporting_lr: float = SUPPORTING_LR
+                   ) -> dict[str, Any]:
+    """What the calibrated decision did with every probe clip, counted per clip.
+
+    Parameters
+    ----------
+    results : DataFrame
+        :func:`_clip_results` rows of a model with likelihood ratios.
+    supporting_lr : float
+        The LR above which the right suspect counts as supported though not named.
+
+    Returns
+    -------
+    dict
+        ``genuine_clips`` (clips of enrolled people, those without a cycle included),
+        ``named_right``, ``right_lr_above`` (the clip's own person given an LR above
+        ``supporting_lr``, whatever their rank), ``named_or_supported`` (either),
+        ``named_wrong`` (a genuine clip naming another suspect), ``impostor_clips`` and
+        ``impostors_named``.
+    """
+    genuine = results[results["enrolled"]]
+    impostors = results[~results["enrolled"]]
+    named = genuine["named"].fillna(False).astype(bool)
+    right = genuine["top"] == genuine["subject"]
+    above = np.array([bool(lrs) and lrs.get(subject, -np.inf) > np.log10(supporting_lr)
+                      for lrs, subject in zip(genuine["log10_lrs"], genuine["subject"],
+                                              strict=True)], dtype=bool)
+    return {
+        "supporting_lr": supporting_lr,
+        "genuine_clips": len(genuine),
+        "named_right": int((named & right).sum()),
+        "right_lr_above": int(above.sum()),
+        "named_or_supported": int(((named & right) | above).sum()),
+        "named_wrong": int((named & ~right).sum()),
+        "impostor_clips": len(impostors),
+        "impostors_named": int(impostors["named"].fillna(False).astype(bool).sum()),
+    }
+
+
 def _summary(results: pd.DataFrame, correct: int, total: int) -> dict[str, Any]:
     overall = _rank_rates(results)
     by_condition = {
@@ -246,6 +290,8 @@ def _clip_records(results: pd.DataFrame) -> list[dict[str, Any]]:
             "rank": None if pd.isna(r.rank) else int(r.rank),
             "open_set_score": None if pd.isna(r.open_set_score) else float(r.open_set_score),
             **({} if r.named is None else {"named": bool(r.named)}),
+            **({"log10_lr_true": float(r.log10_lrs[r.subject])}
+               if r.log10_lrs and r.subject in r.log10_lrs else {}),
         })
     return records
 
@@ -337,6 +383,7 @@ def evaluate_probe(
     calibration = open_set_calibration(model)
     if likelihood is not None:
         report["lr"] = {**probe_lr_figures(results),
+                        "decisions": clip_decisions(results),
                         "calibration": "stored with the model (enrolment data)",
                         "name_at_lr": likelihood.name_at_lr}
         threshold, score = likelihood.log10_name_at, "log10_lr"

@@ -104,7 +104,11 @@ def test_evaluate_prints_the_open_set_figures(tmp_path: Path, monkeypatch: pytes
                            "threshold": 2.0, "score": "log10_lr", "eer": 0.1,
                            "fnir_at_fpir_10pct": 0.05},
               "lr": {"n_genuine": 30, "n_impostor": 900, "cllr": 0.25, "cllr_min": 0.1,
-                     "misleading_hp": 0.1, "misleading_hd": 0.01}}
+                     "misleading_hp": 0.1, "misleading_hd": 0.01,
+                     "decisions": {"supporting_lr": 10.0, "genuine_clips": 30, "named_right": 9,
+                                   "right_lr_above": 14, "named_or_supported": 16,
+                                   "named_wrong": 0, "impostor_clips": 20,
+                                   "impostors_named": 1}}}
     monkeypatch.setattr(gait.walk.features, "load_table", lambda folder, view: Table())
     monkeypatch.setattr(gait.identification.evaluate, "evaluate_probe", lambda *a, **k: report)
     out = tmp_path / "report.json"
@@ -114,6 +118,8 @@ def test_evaluate_prints_the_open_set_figures(tmp_path: Path, monkeypatch: pytes
     assert "FPIR 0.0%, FNIR 25.0% at the naming threshold 2.000 (log10_lr)" in printed
     assert ("Cllr 0.250 (min 0.100), misleading for Hp 10.0%, for Hd 1.0%") in printed
     assert "EER 10.0%; FNIR 5.0% at FPIR <= 10% on these impostors" in printed
+    assert ("decisions: 16 of 30 genuine clips name the right suspect or give them LR > 10 "
+            "(9 named), 0 name another; 1 of 20 impostor clips named") in printed
     assert json.loads(out.read_text())["open_set"]["fnir_at_fpir_10pct"] == 0.05
 
 

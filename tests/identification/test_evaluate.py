@@ -106,6 +106,18 @@ def test_probe_protocol_reports_every_clip_and_the_open_set() -> None:
     # 9 clips with a cycle, each compared with the 4 suspects: 7 genuine comparisons.
     assert (lr["n_genuine"], lr["n_impostor"]) == (7, 9 * 4 - 7)
     assert lr["cllr"] < 1.0 and lr["misleading_hd"] < 0.1  # synthetic walkers differ clearly
+    # The decision counts, clip by clip, against the records and their own person's LR.
+    genuine = [r for r in records.values() if r["enrolled"]]
+    supported = [r for r in genuine if r.get("log10_lr_true", -np.inf) > 1.0]
+    named_right = [r for r in genuine if r["named"] and r["rank"] == 1]
+    assert "log10_lr_true" not in records["bob_10"] and "log10_lr_true" not in records["eve_10"]
+    assert lr["decisions"] == {
+        "supporting_lr": 10.0, "genuine_clips": 8, "named_right": len(named_right),
+        "right_lr_above": len(supported),
+        "named_or_supported": len({r["clip_id"] for r in supported + named_right}),
+        "named_wrong": sum(r["named"] and r["rank"] != 1 for r in genuine),
+        "impostor_clips": 2, "impostors_named": named_impostors}
+    assert lr["decisions"]["named_or_supported"] >= 4  # of the 7 clips with a cycle
     json.dumps(report)  # the CLI writes it as JSON
 
 
