@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from gait.media import landmarks as lm
-from gait.walk.cycles import GaitCycle
+from gait.walk.cycles import GaitAnalysis, GaitCycle
 from gait.walk.sequence import CleanWalk
 
 _T = TypeVar("_T")
@@ -174,3 +174,17 @@ def symmetry_pct(left: float, right: float) -> float:
         return float("nan")
     return float(100.0 * (left - right) / mean)
 
+
+
+def cycle_windows(analysis: GaitAnalysis) -> list[CycleWindow]:
+    """Every gait cycle of ``analysis`` with the samples of its walk it spans (one
+    :class:`WalkSeries` per walk, shared by its cycles)."""
+    series = [WalkSeries(w) for w in analysis.all_walks]
+    windows = []
+    for cycle in analysis.cycles:
+        s = series[cycle.walk_index]
+        t0, fs = s.walk.time_s[0], s.walk.sample_rate_hz
+        start = round((cycle.start_s - t0) * fs)
+        stop = min(round((cycle.end_s - t0) * fs) + 1, s.walk.n_samples)
+        windows.append(CycleWindow(s, cycle, start, stop))
+    return windows

@@ -45,6 +45,7 @@ from gait.walk.cycle_window import (
     SIDE_LANDMARKS,
     CycleWindow,
     WalkSeries,
+    cycle_windows,
     detrended_range,
     mid_point,
     p90,
@@ -508,6 +509,34 @@ def visibility_column(name: str) -> str:
 CYCLE_COLUMNS = ("walk_index", "foot", "start_s", "end_s", "cycle_weight")
 
 
+def parameter_values(analysis: GaitAnalysis, name: str) -> np.ndarray:
+    """One parameter of the catalogue for every gait cycle, without computing the others.
+
+    Parameters
+    ----------
+    analysis : GaitAnalysis
+    name : str
+        A parameter of the analysis's view (:func:`parameters_for_view`).
+
+    Returns
+    -------
+    ndarray, shape (n_cycles,)
+        The values in the parameter's unit, as :func:`cycle_parameters` gives them (NaN where
+        a cycle has none).
+
+    Raises
+    ------
+    KeyError
+        When ``name`` is not a parameter of the view.
+    """
+    if name not in {p.name for p in parameters_for_view(analysis.view)}:
+        raise KeyError(f"{name!r} is not a {analysis.view}-view parameter")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.array([_COMPUTE[name](ctx) for ctx in cycle_windows(analysis)], float)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
 def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
     """Every applicable parameter and its visibility score for every gait cycle.
 
@@ -528,16 +557,11 @@ def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
     params = parameters_for_view(analysis.view)
     columns = [*CYCLE_COLUMNS, *(p.name for p in params),
                *(visibility_column(p.name) for p in params)]
-    series = [WalkSeries(w) for w in analysis.all_walks]
     values = np.full((len(analysis.cycles), 2 * len(params)), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for row, cycle in enumerate(analysis.cycles):
-            s = series[cycle.walk_index]
-            t0, fs = s.walk.time_s[0], s.walk.sample_rate_hz
-            start = round((cycle.start_s - t0) * fs)
-            stop = min(round((cycle.end_s - t0) * fs) + 1, s.walk.n_samples)
-            ctx = CycleWindow(s, cycle, start, stop)
-            vis = s.walk.visibility[start:stop]
+        for row, ctx in enumerate(cycle_windows(analysis)):
+            cycle = ctx.cycle
+            vis = ctx.series.walk.visibility[ctx.start:ctx.stop]
             by_landmarks: dict[tuple[int, ...], float] = {}
             for k, p in enumerate(params):
                 values[row, k] = _COMPUTE[p.name](ctx)

@@ -16,6 +16,7 @@ import numpy as np
 
 from gait.media.keypoints import KeypointSequence
 from gait.walk.cycles import HALF_CYCLE_WEIGHT, GaitAnalysis, analyse_gait
+from gait.walk.parameters import parameter_values
 
 # Quality-card thresholds.
 LOW_VISIBILITY = 0.5
@@ -33,6 +34,16 @@ MANY_FACING_FLIPS = 0.1
 # bags and coats; the largest 8.7 but for an enrolment clip whose walker stands still); the
 # walks at an angle of evidence_covariates_dev 21-25 degrees (side) and 15-17 (front).
 OBLIQUE_WALK_DEG = 10.0
+# Side views: the arms' swing, the median over the cycles of each shoulder-to-wrist range over a
+# stride. Shared data, side: normal walks swing at most 72 degrees (242 clips of both days);
+# above ARM_LOST_DEG the landmarks of a hidden arm wander (coats 6 of 20 clips, up to 354
+# degrees; walks at an angle 1 of 20; bags 0). One arm below ONE_ARM_SWING_RATIO of the other
+# (which swings at least ARM_SWING_MIN_DEG): enrolment 2 of 192 clips (one person), another
+# day 0 of 50, bags 0 of 20 (these hang from a shoulder). Front views have neither check:
+# their arm swing comes from MediaPipe's depth (28 of 202 enrolment clips below the ratio).
+ARM_LOST_DEG = 90.0
+ONE_ARM_SWING_RATIO = 1 / 3
+ARM_SWING_MIN_DEG = 10.0
 
 # Tracking warnings (measured on the shared clips: crowd 82 px tall, 6 people, rival score
 # ratio 0.80; CASIA-B walkers 117-134 px; the two-people park clip ratio 0.40; landmark heights
@@ -100,6 +111,30 @@ def tracking_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str
         })
     return warnings
 
+
+
+def arm_swing_ranges_deg(analysis: GaitAnalysis) -> tuple[float, float]:
+    """Left and right arm swing (shoulder-to-wrist range over a stride, degrees), medians over
+    the cycles of ``analysis``; NaN without a cycle."""
+    ranges = [parameter_values(analysis, f"arm_swing_rom_{side}_deg") for side in ("left", "right")]
+    if not len(ranges[0]) or np.isnan(ranges[0]).all() or np.isnan(ranges[1]).all():
+        return float("nan"), float("nan")
+    return float(np.nanmedian(ranges[0])), float(np.nanmedian(ranges[1]))
+
+
+def _arm_warnings(left_deg: float, right_deg: float) -> list[str]:
+    """The side view's warnings about the arms, from their swing ranges (degrees)."""
+    (still, still_arm), (swinging, swinging_arm) = sorted(
+        [(left_deg, "left"), (right_deg, "right")])
+    if swinging > ARM_LOST_DEG:
+        return [f"the {swinging_arm} arm's landmarks swing through {swinging:.0f} degrees a "
+                "stride, more than arms swing: the pose model loses an arm hidden by a coat, "
+                "a bag or the body, and the arm parameters are unreliable"]
+    if swinging >= ARM_SWING_MIN_DEG and still < ONE_ARM_SWING_RATIO * swinging:
+        return [f"the {still_arm} arm hardly swings ({still:.0f} degrees against "
+                f"{swinging:.0f} for the other: a bag, a hand in a pocket?): the arm "
+                "parameters describe that, not the person's usual walk"]
+    return []
 
 
 def walk_angle_deg(analysis: GaitAnalysis) -> float:
@@ -221,6 +256,8 @@ def quality_card(sequence: KeypointSequence, view: str,
         warnings.append(f"the person walks at about {angle:.0f} degrees to the {axis}, not "
                         f"{'across' if view == 'side' else 'along'} it: projected lengths and "
                         "angles change with the angle (the enrolment walks are straight)")
+    if view == "side" and analysis.cycles:
+        warnings += _arm_warnings(*arm_swing_ranges_deg(analysis))
     if direction not in ("", "unknown") and analysis.walks and analysis.direction not in (
             "unknown", direction):
         warnings.append(f"the walk looks {analysis.direction}-ward, not {direction} as entered")

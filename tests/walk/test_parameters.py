@@ -8,7 +8,12 @@ import pytest
 
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
 from gait.walk.cycles import analyse_gait
-from gait.walk.parameters import CATALOGUE, cycle_parameters, parameters_for_view
+from gait.walk.parameters import (
+    CATALOGUE,
+    cycle_parameters,
+    parameter_values,
+    parameters_for_view,
+)
 from gait.walk.waveforms import (
     WAVE_HARMONICS,
     fourier_descriptors,
@@ -53,6 +58,18 @@ def test_wave_descriptors_of_a_synthetic_walk() -> None:
     for name in (wave_parameter_name("ipsi_thigh", "mean"), wave_parameter_name("trunk", "h1cos")):
         assert params[name].notna().all()
         assert params[name + "__visibility"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("view", ["side", "front"])
+def test_one_parameter_alone_is_the_catalogue_table_s_column(view: str) -> None:
+    analysis = analyse_gait(synthetic_walk(view=view, duration_s=5.0, noise_fh=0.002), view)
+    table = cycle_parameters(analysis)
+    for name in ("arm_swing_rom_left_deg", "stride_time_s", "trunk_length_bl"):
+        np.testing.assert_array_equal(parameter_values(analysis, name), table[name])
+    other = "step_length_bl" if view == "front" else "step_width_bl"
+    assert other not in table
+    with pytest.raises(KeyError, match=f"not a {view}-view parameter"):
+        parameter_values(analysis, other)
 
 
 def test_which_parameters_are_clothing_robust() -> None:

@@ -51,3 +51,37 @@ def test_quality_card_warns_of_many_facing_flips() -> None:
     warned = " | ".join(quality_card(flipping, "front").warnings)
     assert "face the other way in 20% of the frames" in warned
     assert not any("other way" in w for w in quality_card(walk, "front").warnings)
+
+
+@pytest.mark.parametrize(("arm", "elbow", "wrist"), [("left", lm.L_ELBOW, lm.L_WRIST),
+                                                     ("right", lm.R_ELBOW, lm.R_WRIST)])
+def test_quality_card_warns_of_one_arm_held_still(arm: str, elbow: int, wrist: int) -> None:
+    walk = synthetic_walk(view="side", duration_s=6.0)
+    shoulder = lm.L_SHOULDER if arm == "left" else lm.R_SHOULDER
+    xyzv = walk.xyzv.copy()
+    hanging = np.median(xyzv[:, [elbow, wrist], :3] - xyzv[:, [shoulder], :3], axis=0)
+    xyzv[:, [elbow, wrist], :3] = xyzv[:, [shoulder], :3] + hanging  # carried with the body
+    held = KeypointSequence(xyzv, walk.frame_index, walk.fps, walk.frame_size_px)
+    assert any(f"the {arm} arm hardly swings (0 degrees against" in w
+               for w in quality_card(held, "side").warnings)
+    assert not any("hardly swings" in w for w in quality_card(walk, "side").warnings)
+    # Both arms still: nothing to compare, no warning.
+    xyzv[:, [lm.L_ELBOW, lm.L_WRIST, lm.R_ELBOW, lm.R_WRIST], :3] = np.median(
+        walk.xyzv[:, [lm.L_ELBOW, lm.L_WRIST, lm.R_ELBOW, lm.R_WRIST], :3]
+        - walk.xyzv[:, [lm.L_SHOULDER, lm.L_SHOULDER, lm.R_SHOULDER, lm.R_SHOULDER], :3],
+        axis=0) + walk.xyzv[:, [lm.L_SHOULDER, lm.L_SHOULDER, lm.R_SHOULDER, lm.R_SHOULDER], :3]
+    still = KeypointSequence(xyzv, walk.frame_index, walk.fps, walk.frame_size_px)
+    assert not any("hardly swings" in w for w in quality_card(still, "side").warnings)
+
+
+def test_quality_card_warns_of_an_arm_the_pose_model_lost() -> None:
+    walk = synthetic_walk(view="side", duration_s=6.0)
+    xyzv = walk.xyzv.copy()
+    # The right wrist wanders round the shoulder, a turn every 2 s, as a hidden arm's does.
+    turn = 2 * np.pi * np.arange(len(xyzv)) / (2 * walk.fps)
+    reach = np.linalg.norm(xyzv[0, lm.R_WRIST, :2] - xyzv[0, lm.R_SHOULDER, :2])
+    xyzv[:, lm.R_WRIST, 0] = xyzv[:, lm.R_SHOULDER, 0] + reach * np.sin(turn) * 1080 / 1920
+    xyzv[:, lm.R_WRIST, 1] = xyzv[:, lm.R_SHOULDER, 1] + reach * np.cos(turn)
+    lost = KeypointSequence(xyzv, walk.frame_index, walk.fps, walk.frame_size_px)
+    warned = [w for w in quality_card(lost, "side").warnings if "arm" in w]
+    assert len(warned) == 1 and "the right arm's landmarks swing through" in warned[0], warned
