@@ -175,7 +175,6 @@ def symmetry_pct(left: float, right: float) -> float:
     return float(100.0 * (left - right) / mean)
 
 
-
 def cycle_windows(analysis: GaitAnalysis) -> list[CycleWindow]:
     """Every gait cycle of ``analysis`` with the samples of its walk it spans (one
     :class:`WalkSeries` per walk, shared by its cycles)."""

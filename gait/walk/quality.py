@@ -112,7 +112,6 @@ def tracking_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str
     return warnings
 
 
-
 def arm_swing_ranges_deg(analysis: GaitAnalysis) -> tuple[float, float]:
     """Left and right arm swing (shoulder-to-wrist range over a stride, degrees), medians over
     the cycles of ``analysis``; NaN without a cycle."""
