@@ -509,30 +509,33 @@ def visibility_column(name: str) -> str:
 CYCLE_COLUMNS = ("walk_index", "foot", "start_s", "end_s", "cycle_weight")
 
 
-def parameter_values(analysis: GaitAnalysis, name: str) -> np.ndarray:
-    """One parameter of the catalogue for every gait cycle, without computing the others.
+def parameter_values(analysis: GaitAnalysis, *names: str) -> np.ndarray:
+    """Some parameters of the catalogue for every gait cycle, without computing the others.
 
     Parameters
     ----------
     analysis : GaitAnalysis
-    name : str
-        A parameter of the analysis's view (:func:`parameters_for_view`).
+    *names : str
+        Parameters of the analysis's view (:func:`parameters_for_view`).
 
     Returns
     -------
-    ndarray, shape (n_cycles,)
-        The values in the parameter's unit, as :func:`cycle_parameters` gives them (NaN where
+    ndarray, shape (n_cycles, len(names))
+        The values in each parameter's unit, as :func:`cycle_parameters` gives them (NaN where
         a cycle has none).
 
     Raises
     ------
     KeyError
-        When ``name`` is not a parameter of the view.
+        When a name is not a parameter of the view.
     """
-    if name not in {p.name for p in parameters_for_view(analysis.view)}:
-        raise KeyError(f"{name!r} is not a {analysis.view}-view parameter")
+    known = {p.name for p in parameters_for_view(analysis.view)}
+    for name in names:
+        if name not in known:
+            raise KeyError(f"{name!r} is not a {analysis.view}-view parameter")
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.array([_COMPUTE[name](ctx) for ctx in cycle_windows(analysis)], float)
+        values = np.array([[_COMPUTE[name](ctx) for name in names]
+                           for ctx in cycle_windows(analysis)], float).reshape(-1, len(names))
     values[~np.isfinite(values)] = np.nan
     return values
 

@@ -115,10 +115,11 @@ def tracking_warnings(meta: Mapping[str, Any], fps: float) -> list[dict[str, str
 def arm_swing_ranges_deg(analysis: GaitAnalysis) -> tuple[float, float]:
     """Left and right arm swing (shoulder-to-wrist range over a stride, degrees), medians over
     the cycles of ``analysis``; NaN without a cycle."""
-    ranges = [parameter_values(analysis, f"arm_swing_rom_{side}_deg") for side in ("left", "right")]
-    if not len(ranges[0]) or np.isnan(ranges[0]).all() or np.isnan(ranges[1]).all():
+    ranges = parameter_values(analysis, "arm_swing_rom_left_deg", "arm_swing_rom_right_deg")
+    if not len(ranges) or np.isnan(ranges).all(axis=0).any():
         return float("nan"), float("nan")
-    return float(np.nanmedian(ranges[0])), float(np.nanmedian(ranges[1]))
+    left, right = np.nanmedian(ranges, axis=0)
+    return float(left), float(right)
 
 
 def _arm_warnings(left_deg: float, right_deg: float) -> list[str]:

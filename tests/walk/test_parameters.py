@@ -64,8 +64,8 @@ def test_wave_descriptors_of_a_synthetic_walk() -> None:
 def test_one_parameter_alone_is_the_catalogue_table_s_column(view: str) -> None:
     analysis = analyse_gait(synthetic_walk(view=view, duration_s=5.0, noise_fh=0.002), view)
     table = cycle_parameters(analysis)
-    for name in ("arm_swing_rom_left_deg", "stride_time_s", "trunk_length_bl"):
-        np.testing.assert_array_equal(parameter_values(analysis, name), table[name])
+    names = ["arm_swing_rom_left_deg", "stride_time_s", "trunk_length_bl"]
+    np.testing.assert_array_equal(parameter_values(analysis, *names), table[names])
     other = "step_length_bl" if view == "front" else "step_width_bl"
     assert other not in table
     with pytest.raises(KeyError, match=f"not a {view}-view parameter"):
