@@ -270,7 +270,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
     """`catalogue`: the parameter catalogue as Markdown."""
-    from gait.walk.parameters import catalogue_markdown
+    from gait.walk.catalogue_doc import catalogue_markdown
 
     text = catalogue_markdown()
     if args.markdown:

@@ -14,7 +14,7 @@ in the front view; left and right are the person's own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
@@ -124,12 +124,22 @@ class CycleWindow:
         Its events (s).
     start, stop : int
         The cycle's first sample and one past its last (the next heel strike included).
+    memo : dict
+        Quantities of this cycle that several parameters share, computed once
+        (:meth:`get`).
     """
 
     series: WalkSeries
     cycle: GaitCycle
     start: int
     stop: int  # exclusive
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def get(self, key: str, make: Callable[[], _T]) -> _T:
+        """The cycle's quantity memoised under ``key``, made by ``make()`` on first use."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]  # type: ignore[no-any-return]
 
     def window(self, values: np.ndarray) -> np.ndarray:
         """The cycle's samples of a per-sample series (first axis: samples)."""

@@ -41,7 +41,13 @@ from scipy import signal
 
 from gait.media import landmarks as lm
 from gait.media.keypoints import KeypointSequence
-from gait.walk.sequence import CleanSettings, CleanWalk, clean_walks, repair_limb_labels
+from gait.walk.sequence import (
+    CleanSettings,
+    CleanWalk,
+    butterworth_sos,
+    clean_walks,
+    repair_limb_labels,
+)
 
 FEET = ("left", "right")
 _HEEL = {"left": lm.L_HEEL, "right": lm.R_HEEL}
@@ -333,7 +339,7 @@ def pelvis_bounce(walk: CleanWalk) -> np.ndarray | None:
 
     None when the walk is too short to filter.
     """
-    sos = signal.butter(2, _BOUNCE_BAND_HZ, "bandpass", fs=walk.sample_rate_hz, output="sos")
+    sos = butterworth_sos(2, _BOUNCE_BAND_HZ, "bandpass", walk.sample_rate_hz)
     height = walk.pelvis_bl[:, 1]
     if height.size <= 3 * (2 * len(sos) + 1):
         return None

@@ -20,10 +20,19 @@ from gait.media.keypoints import KeypointSequence
 from gait.walk.augmentation import AugmentSettings, perturb_sequence
 from gait.walk.covariate_shift import shifted_copies, shipped_shifts
 from gait.walk.cycles import GaitAnalysis, analyse_gait
-from gait.walk.parameters import cycle_parameters, parameters_for_view, visibility_column
+from gait.walk.parameters import (
+    cycle_columns,
+    cycle_parameter_values,
+    parameters_for_view,
+    visibility_column,
+)
 
 META_COLUMNS = ("clip_id", "subject", "view", "direction", "condition", "walk_index", "foot",
                 "start_s", "end_s", "cycle_weight")
+# pandas' string dtype for the clip's labels; the foot stays an object column (as it was when
+# models were trained: their data fingerprints hash the frame).
+_META_DTYPES = {"clip_id": str, "subject": str, "view": str, "direction": str,
+                "condition": str, "foot": object}
 
 
 def feature_names(view: str, with_visibility: bool, *, identifying_only: bool = False
@@ -106,13 +115,13 @@ class FeatureTable:
         key = settings.key()
         if key not in self._augmented:
             rng = np.random.default_rng(settings.seed)
-            frames = []
+            clip_rows = []
             for _ in range(settings.copies):
                 for record, sequence in self.sources:
                     analysis = analyse_gait(perturb_sequence(sequence, rng, settings), self.view)
-                    frames.append(analysis_features(analysis, record.clip_id, record.subject,
-                                                    record.direction, record.condition))
-            self._augmented[key] = pd.concat(frames, ignore_index=True)
+                    clip_rows.append(_clip_rows(analysis, record.clip_id, record.subject,
+                                                record.direction, record.condition))
+            self._augmented[key] = _rows_frame(self.view, clip_rows)
         rows = self._augmented[key]
         rows = rows[rows["clip_id"].isin(set(self.frame["clip_id"]))]
         return pd.concat([rows, shifted], ignore_index=True)
@@ -124,48 +133,62 @@ class FeatureTable:
         return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class _ClipRows:
+    """One analysed clip's cycles before they join a table: the meta columns, shape (n,) each,
+    and the parameter and visibility values, shape (n, n_columns)."""
+
+    meta: dict[str, np.ndarray]
+    values: np.ndarray
+
+
+def _clip_rows(analysis: GaitAnalysis, clip_id: str, subject: str = "", direction: str = "",
+               condition: str = "") -> _ClipRows:
+    n = len(analysis.cycles)
+    clip = {"clip_id": clip_id, "subject": subject, "view": analysis.view,
+            "direction": direction or analysis.direction, "condition": condition}
+    meta = {name: np.full(n, value, dtype=object) for name, value in clip.items()}
+    return _ClipRows({**meta, **cycle_columns(analysis)}, cycle_parameter_values(analysis))
+
+
+def _rows_frame(view: str, clips: list[_ClipRows]) -> pd.DataFrame:
+    """The clips' rows as one frame (one DataFrame built, not one a clip: pandas' cost)."""
+    names = feature_names(view, True)
+    if not clips:
+        return pd.DataFrame(columns=[*META_COLUMNS, *names])
+    meta = {name: pd.Series(np.concatenate([c.meta[name] for c in clips]),
+                            dtype=_META_DTYPES.get(name)) for name in META_COLUMNS}
+    values = np.concatenate([c.values for c in clips])
+    return pd.concat([pd.DataFrame(meta), pd.DataFrame(values, columns=names)], axis=1)
+
+
 def analysis_features(
     analysis: GaitAnalysis, clip_id: str, subject: str = "", direction: str = "",
     condition: str = "",
 ) -> pd.DataFrame:
     """Per-cycle rows of one analysed clip with the meta columns filled in."""
-    frame = cycle_parameters(analysis)
-    meta = pd.DataFrame(
-        {
-            "clip_id": clip_id,
-            "subject": subject,
-            "view": analysis.view,
-            "direction": direction or analysis.direction,
-            "condition": condition,
-        },
-        index=frame.index,
-    )
-    return pd.concat([meta, frame], axis=1)[
-        [*META_COLUMNS, *feature_names(analysis.view, True)]
-    ]
+    return _rows_frame(analysis.view,
+                       [_clip_rows(analysis, clip_id, subject, direction, condition)])
 
 
 def build_table(
     clips: Iterable[tuple[ClipRecord, KeypointSequence]], view: str
 ) -> FeatureTable:
     """Analyse every clip of ``view`` and collect its cycles into one table."""
-    frames, failures, listing, sources = [], [], [], []
+    rows, failures, listing, sources = [], [], [], []
     for record, sequence in clips:
         if record.view != view:
             continue
         sources.append((record, sequence))
         analysis = analyse_gait(sequence, view)
-        rows = analysis_features(analysis, record.clip_id, record.subject, record.direction,
-                                 record.condition)
+        rows.append(_clip_rows(analysis, record.clip_id, record.subject, record.direction,
+                               record.condition))
         if not analysis.sufficient:
             failures.append(ClipFailure(record.clip_id, record.subject,
                                         analysis.insufficient_reason or "no gait cycle found"))
-        frames.append(rows)
         listing.append((record.clip_id, record.subject, record.direction, record.condition,
-                        len(rows)))
-    columns = [*META_COLUMNS, *feature_names(view, True)]
-    frame = (pd.concat(frames, ignore_index=True) if frames
-             else pd.DataFrame(columns=columns))
+                        len(analysis.cycles)))
+    frame = _rows_frame(view, rows)
     clips_frame = pd.DataFrame(listing, columns=["clip_id", "subject", "direction", "condition",
                                                  "n_cycles"])
     return FeatureTable(view, frame, tuple(failures), clips_frame, tuple(sources))

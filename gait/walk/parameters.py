@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -432,7 +433,7 @@ for _joint in ("hip_flexion", "knee_flexion", "arm_swing"):
 
 # Parameters whose landmarks depend on the cycle (ipsilateral / contralateral limbs): the
 # visibility score uses the landmarks of the limb actually described.
-_CYCLE_LANDMARKS: dict[str, Callable[..., tuple[int, ...]]] = {}  # called with a GaitCycle
+_CYCLE_LANDMARKS: dict[str, Callable[[str], tuple[int, ...]]] = {}  # called with the foot
 
 for _channel in wave_channels("side"):
     _words = (WAVE_AXIAL[_channel][1] if _channel in WAVE_AXIAL
@@ -448,7 +449,7 @@ for _channel in wave_channels("side"):
                        "sagittal plane, forward positive; front view: frontal plane, outwards "
                        "positive)"),
              lambda c, name=_name: wave_block(c)[name])
-        _CYCLE_LANDMARKS[_name] = lambda cycle, ch=_channel: wave_landmarks(ch, cycle.foot)
+        _CYCLE_LANDMARKS[_name] = partial(wave_landmarks, _channel)
 
 # --- clothing-robust parameters (see the module docstring) -----------------------------------
 # Landmarks below a coat's hem and a bag: the knees, ankles, heels and toes.
@@ -540,8 +541,65 @@ def parameter_values(analysis: GaitAnalysis, *names: str) -> np.ndarray:
     return values
 
 
+def cycle_columns(analysis: GaitAnalysis) -> dict[str, np.ndarray]:
+    """The columns of :data:`CYCLE_COLUMNS` for every gait cycle, each of shape (n_cycles,):
+    walk index (int64), foot (object), start and end (s), weight (float64)."""
+    cycles = analysis.cycles
+    return {
+        "walk_index": np.array([c.walk_index for c in cycles], dtype=np.int64),
+        "foot": np.array([c.foot for c in cycles], dtype=object),
+        "start_s": np.array([c.start_s for c in cycles], dtype=np.float64),
+        "end_s": np.array([c.end_s for c in cycles], dtype=np.float64),
+        "cycle_weight": np.array([c.weight for c in cycles], dtype=np.float64),
+    }
+
+
+def cycle_parameter_values(analysis: GaitAnalysis) -> np.ndarray:
+    """Every applicable parameter, then its visibility score, for every gait cycle.
+
+    Parameters
+    ----------
+    analysis : GaitAnalysis
+        Output of :func:`gait.walk.cycles.analyse_gait`.
+
+    Returns
+    -------
+    ndarray, shape (n_cycles, 2 * n_parameters)
+        The parameters of the view in catalogue order (units in their names), then their
+        visibility scores in the same order (0-1: the mean over the cycle of the least
+        visible landmark's score); NaN where a value cannot be computed for a cycle (an event
+        not found).
+    """
+    params = parameters_for_view(analysis.view)
+    n_params = len(params)
+    values = np.full((len(analysis.cycles), 2 * n_params), np.nan)
+    computes = [_COMPUTE[p.name] for p in params]
+    # A visibility score is the mean over the cycle of the least visible landmark's score.
+    # The landmarks of a limb-dependent parameter follow the cycle's foot. Per walk and foot,
+    # the per-sample minimum of every landmark set is one column (Fortran order: each
+    # column's mean is summed as a 1-D mean is).
+    sets, column_of = {}, {}
+    for foot in ("left", "right"):
+        marks = [_CYCLE_LANDMARKS[p.name](foot) if p.name in _CYCLE_LANDMARKS else p.landmarks
+                 for p in params]
+        sets[foot] = list(dict.fromkeys(marks))
+        column_of[foot] = np.array([sets[foot].index(m) for m in marks])
+    minima: dict[tuple[int, str], np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for row, ctx in enumerate(cycle_windows(analysis)):
+            values[row, :n_params] = [compute(ctx) for compute in computes]
+            key = (ctx.cycle.walk_index, ctx.cycle.foot)
+            if key not in minima:
+                vis = ctx.series.walk.visibility
+                minima[key] = np.asfortranarray(np.column_stack(
+                    [vis[:, list(marks)].min(axis=1) for marks in sets[key[1]]]))
+            values[row, n_params:] = ctx.window(minima[key]).mean(axis=0)[column_of[key[1]]]
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
 def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
-    """Every applicable parameter and its visibility score for every gait cycle.
+    """Every applicable parameter and its visibility score for every gait cycle, as a table.
 
     Parameters
     ----------
@@ -554,64 +612,11 @@ def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
         One row per cycle: ``walk_index, foot, start_s, end_s, cycle_weight`` (1, or
         :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT` for a half cycle), then one column per parameter
         of the view (catalogue order, units in the names), then one ``<name>__visibility``
-        column per parameter. Empty (with those columns) when there is no cycle. Values that
-        cannot be computed for a cycle (an event not found) are NaN.
+        column per parameter (:func:`cycle_parameter_values`). Empty (with those columns) when
+        there is no cycle.
     """
     params = parameters_for_view(analysis.view)
-    columns = [*CYCLE_COLUMNS, *(p.name for p in params),
-               *(visibility_column(p.name) for p in params)]
-    values = np.full((len(analysis.cycles), 2 * len(params)), np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for row, ctx in enumerate(cycle_windows(analysis)):
-            cycle = ctx.cycle
-            vis = ctx.series.walk.visibility[ctx.start:ctx.stop]
-            by_landmarks: dict[tuple[int, ...], float] = {}
-            for k, p in enumerate(params):
-                values[row, k] = _COMPUTE[p.name](ctx)
-                marks = (_CYCLE_LANDMARKS[p.name](cycle) if p.name in _CYCLE_LANDMARKS
-                         else p.landmarks)
-                if marks not in by_landmarks:
-                    by_landmarks[marks] = float(vis[:, list(marks)].min(axis=1).mean())
-                values[row, len(params) + k] = by_landmarks[marks]
-    values[~np.isfinite(values)] = np.nan
-    cycles = analysis.cycles
-    data: dict[str, object] = {
-        "walk_index": np.array([c.walk_index for c in cycles], dtype=np.int64),
-        "foot": pd.Series([c.foot for c in cycles], dtype=object),
-        "start_s": np.array([c.start_s for c in cycles], dtype=np.float64),
-        "end_s": np.array([c.end_s for c in cycles], dtype=np.float64),
-        "cycle_weight": np.array([c.weight for c in cycles], dtype=np.float64),
-    }
-    frame = pd.concat([pd.DataFrame(data),
-                       pd.DataFrame(values, columns=columns[len(CYCLE_COLUMNS):])], axis=1)
-    return frame
+    names = [*(p.name for p in params), *(visibility_column(p.name) for p in params)]
+    return pd.concat([pd.DataFrame(cycle_columns(analysis)).astype({"foot": object}),
+                      pd.DataFrame(cycle_parameter_values(analysis), columns=names)], axis=1)
 
-
-def catalogue_markdown() -> str:
-    """The catalogue as a Markdown document (``docs/parameters.md`` is generated from it)."""
-    lines = [
-        "# Gait parameter catalogue",
-        "",
-        "Generated from `gait/walk/parameters.py` by `python -m gait catalogue --markdown "
-        "docs/parameters.md`; do not edit by hand.",
-        "",
-        __doc__.split("\n\n", 1)[1].strip() if __doc__ else "",
-        "",
-        f"{len(CATALOGUE)} parameters: {len(parameters_for_view('side'))} apply to the side "
-        f"view, {len(parameters_for_view('front'))} to the front view; "
-        f"{sum(p.kind == STATIC for p in CATALOGUE)} static, "
-        f"{sum(p.kind == DYNAMIC for p in CATALOGUE)} dynamic; "
-        f"{sum(p.clothing_robust for p in CATALOGUE)} clothing-robust; "
-        f"{sum(p.identifies for p in CATALOGUE)} read by the identification network.",
-        "",
-        "| # | name | unit | kind | group | clothing-robust | identifies | views | landmarks "
-        "| formula |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for i, p in enumerate(CATALOGUE, start=1):
-        marks = ", ".join(f"{j} {lm.LANDMARK_NAMES[j]}" for j in p.landmarks)
-        lines.append(f"| {i} | `{p.name}` | {p.unit} | {p.kind} | {p.group} | "
-                     f"{'yes' if p.clothing_robust else 'no'} | "
-                     f"{'yes' if p.identifies else 'no'} | {', '.join(p.views)} | {marks} "
-                     f"| {p.description} |")
-    return "\n".join(lines) + "\n"

@@ -31,7 +31,9 @@ the strikes contradict them (:func:`repair_limb_labels`, called by
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from scipy import signal
@@ -209,21 +211,30 @@ def untangle_legs(xyz: np.ndarray) -> np.ndarray:
         most frames.
     """
     left, right = list(LEG_CHAIN_LEFT), list(LEG_CHAIN_RIGHT)
-    out = xyz.copy()
-    swapped = np.zeros(xyz.shape[0], dtype=bool)
-    for t in range(1, xyz.shape[0]):
+    n = xyz.shape[0]
+    # Frame by frame in plain floats: the decisions are sequential, and NumPy's per-call cost
+    # on eight numbers was most of the time.
+    raw_l = xyz[:, left, :2].reshape(n, -1).tolist()
+    raw_r = xyz[:, right, :2].reshape(n, -1).tolist()
+    track_l, track_r = raw_l[:1], raw_r[:1]  # the image positions under the labels kept
+    swapped = np.zeros(n, dtype=bool)
+    for t in range(1, n):
         if t >= 2:
-            pred_l = 2 * out[t - 1, left, :2] - out[t - 2, left, :2]
-            pred_r = 2 * out[t - 1, right, :2] - out[t - 2, right, :2]
+            pred_l = [2 * a - b for a, b in zip(track_l[-1], track_l[-2], strict=True)]
+            pred_r = [2 * a - b for a, b in zip(track_r[-1], track_r[-2], strict=True)]
         else:
-            pred_l, pred_r = out[t - 1, left, :2], out[t - 1, right, :2]
-        cur_l, cur_r = xyz[t, left, :2], xyz[t, right, :2]
-        keep = np.linalg.norm(cur_l - pred_l) + np.linalg.norm(cur_r - pred_r)
-        swap = np.linalg.norm(cur_l - pred_r) + np.linalg.norm(cur_r - pred_l)
+            pred_l, pred_r = track_l[0], track_r[0]
+        cur_l, cur_r = raw_l[t], raw_r[t]
+        keep = math.dist(cur_l, pred_l) + math.dist(cur_r, pred_r)
+        swap = math.dist(cur_l, pred_r) + math.dist(cur_r, pred_l)
         if swap < keep:
             swapped[t] = True
-            out[t, left], out[t, right] = xyz[t, right], xyz[t, left]
-    if swapped.mean() > 0.5:  # the tracker's labelling disagrees with most raw frames
+            cur_l, cur_r = cur_r, cur_l
+        track_l.append(cur_l)
+        track_r.append(cur_r)
+    out = xyz.copy()
+    out[np.ix_(swapped, np.array(left + right))] = xyz[swapped][:, right + left]
+    if 2 * swapped.sum() > n:  # the tracker's labelling disagrees with most raw frames
         out[:, left + right] = out[:, right + left]
     return out
 
@@ -343,9 +354,25 @@ def correct_facing(xyz: np.ndarray, vis: np.ndarray, towards_camera: bool
     return xyz, vis
 
 
+def butterworth_sos(order: int, cutoff_hz: float | tuple[float, float], kind: str,
+                    sample_rate_hz: float) -> np.ndarray:
+    """A Butterworth filter's second-order sections, shape (n_sections, 6).
+
+    The design is memoised (a copy is returned): the walks of a data set have a few sample
+    rates, and designing the filter cost more than running it.
+    """
+    return _butterworth_design(order, cutoff_hz, kind, sample_rate_hz).copy()
+
+
+@lru_cache(maxsize=64)
+def _butterworth_design(order: int, cutoff_hz: float | tuple[float, float], kind: str,
+                        sample_rate_hz: float) -> np.ndarray:
+    return np.asarray(signal.butter(order, cutoff_hz, kind, fs=sample_rate_hz, output="sos"))
+
+
 def _lowpass(values: np.ndarray, sample_rate_hz: float, cutoff_hz: float) -> np.ndarray:
     """Zero-phase 4th-order Butterworth low-pass along axis 0 (short inputs pass through)."""
-    sos = signal.butter(4, cutoff_hz, fs=sample_rate_hz, output="sos")
+    sos = butterworth_sos(4, cutoff_hz, "lowpass", sample_rate_hz)
     if values.shape[0] <= 27:  # sosfiltfilt's default padding needs more samples
         return values
     return signal.sosfiltfilt(sos, values, axis=0)

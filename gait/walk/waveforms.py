@@ -126,8 +126,7 @@ def wave_angles(s: WalkSeries) -> dict[str, np.ndarray]:
 
 def wave_block(c: CycleWindow) -> dict[str, float]:
     """All Fourier descriptors of one cycle, name -> value (memoised per cycle)."""
-    return c.series.get(f"waveblock{c.cycle.start_s:.6f}-{c.cycle.foot}",
-                        lambda: _wave_block(c))
+    return c.get("wave", lambda: _wave_block(c))
 
 
 def _wave_block(c: CycleWindow) -> dict[str, float]:

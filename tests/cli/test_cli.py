@@ -67,7 +67,7 @@ def test_name_at_lr_default_in_the_help_is_the_engine_default(
 
 
 def test_catalogue_document_is_up_to_date() -> None:
-    from gait.walk.parameters import catalogue_markdown
+    from gait.walk.catalogue_doc import catalogue_markdown
 
     assert (ROOT / "docs" / "parameters.md").read_text(encoding="utf-8") == catalogue_markdown()
 

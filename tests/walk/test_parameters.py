@@ -1,15 +1,20 @@
-"""Known answers for the waveform (Fourier descriptor) parameters."""
+"""Known answers for the catalogue's parameters: waveforms, visibility scores, which
+parameters a coat cannot move."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from gait.media import landmarks as lm
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
 from gait.walk.cycles import analyse_gait
 from gait.walk.parameters import (
     CATALOGUE,
+    clothing_robust_names,
     cycle_parameters,
     parameter_values,
     parameters_for_view,
@@ -107,11 +112,6 @@ def test_clothing_robust_parameters_ignore_the_arms_and_a_drop_of_the_hips() -> 
     """A coat's outline, as MediaPipe sees it: elbows and wrists elsewhere, the hips lower.
     Every clothing-robust parameter keeps its value (up to the body-length scale, which the
     trunk and thigh share), while the proportions and arm angles move."""
-    from dataclasses import replace
-
-    from gait.media import landmarks as lm
-    from gait.walk.parameters import clothing_robust_names
-
     walk = synthetic_walk(WalkerStyle(cadence_steps_per_min=100.0), view="side", duration_s=6.0)
     xyzv = walk.xyzv.copy()
     xyzv[:, [lm.L_ELBOW, lm.R_ELBOW], 0] += 0.01
@@ -128,3 +128,19 @@ def test_clothing_robust_parameters_ignore_the_arms_and_a_drop_of_the_hips() -> 
     moved = relative_change(["trunk_length_bl", "elbow_flexion_mean_left_deg",
                              "knee_flexion_max_left_deg", "arm_swing_rom_right_deg"])
     assert len(moved) == 4 and moved.min() > 0.02
+
+
+def test_visibility_is_the_least_visible_landmark_of_the_limb_described() -> None:
+    """Every landmark seen at 0.9 but the left knee at 0.5: a parameter of the left knee
+    scores 0.5, one of the right leg 0.9; the same-side knee curve scores 0.5 in the cycles of
+    the left foot and 0.9 in those of the right (its landmarks follow the cycle's foot)."""
+    walk = synthetic_walk(WalkerStyle(cadence_steps_per_min=100.0), view="side", duration_s=6.0)
+    xyzv = walk.xyzv.copy()
+    xyzv[..., 3] = 0.9
+    xyzv[:, lm.L_KNEE, 3] = 0.5
+    params = cycle_parameters(analyse_gait(replace(walk, xyzv=xyzv), "side"))
+    assert set(params["foot"]) == {"left", "right"}
+    np.testing.assert_allclose(params["knee_flexion_rom_left_deg__visibility"], 0.5)
+    np.testing.assert_allclose(params["knee_flexion_rom_right_deg__visibility"], 0.9)
+    ipsi_knee = params[wave_parameter_name("ipsi_knee", "mean") + "__visibility"]
+    np.testing.assert_allclose(ipsi_knee, np.where(params["foot"] == "left", 0.5, 0.9))

@@ -22,6 +22,7 @@ from gait.walk.sequence import (
     clean_walks,
     correct_facing,
     repair_limb_labels,
+    untangle_legs,
     walking_angle_deg,
 )
 
@@ -182,3 +183,45 @@ def test_limb_labels_that_contradict_the_strikes_are_repaired(from_step: int,
     np.testing.assert_array_equal(legs_only[:, arms], broken.xyz_bl[:, arms])
     arms_only = repair_limb_labels(broken, _strikes(broken), legs=False).xyz_bl
     np.testing.assert_array_equal(arms_only[:, legs], broken.xyz_bl[:, legs])
+
+
+def _crossing_legs(n_frames: int = 60) -> np.ndarray:
+    """Landmarks, shape (n_frames, 33, 3), of two legs swinging past each other: the left
+    leg's points move forward and back along x, the right leg's in antiphase."""
+    t = np.arange(n_frames) / 30.0
+    xyz = np.zeros((n_frames, 33, 3))
+    for k, (left, right) in enumerate(zip(LEG_CHAIN_LEFT, LEG_CHAIN_RIGHT, strict=True)):
+        swing = 0.2 * np.sin(2 * np.pi * 1.0 * t)
+        xyz[:, left, 0], xyz[:, right, 0] = swing, -swing
+        xyz[:, left, 1] = xyz[:, right, 1] = 0.5 + 0.1 * k
+    return xyz
+
+
+def _exchange_legs(xyz: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    out = xyz.copy()
+    legs = list(LEG_CHAIN_LEFT) + list(LEG_CHAIN_RIGHT)
+    out[np.ix_(frames, np.array(legs))] = xyz[frames][:, list(LEG_CHAIN_RIGHT)
+                                                      + list(LEG_CHAIN_LEFT)]
+    return out
+
+
+def test_untangle_legs_undoes_label_swaps_between_crossings() -> None:
+    """Frames whose leg labels were exchanged (the legs far apart, so the constant-velocity
+    prediction knows which is which) get their labels back; a walk whose labels were right
+    is left alone."""
+    xyz = _crossing_legs()
+    np.testing.assert_array_equal(untangle_legs(xyz), xyz)
+    swapped = np.zeros(len(xyz), dtype=bool)
+    swapped[[5, 6, 7, 20, 40, 41]] = True
+    np.testing.assert_array_equal(untangle_legs(_exchange_legs(xyz, swapped)), xyz)
+
+
+def test_untangle_legs_keeps_the_labelling_most_raw_frames_have() -> None:
+    """When all but a few frames carry exchanged labels, tracking follows the first frame
+    and then gives every frame the labels of the majority (the raw detector's)."""
+    xyz = _crossing_legs()
+    swapped = np.ones(len(xyz), dtype=bool)
+    swapped[:3] = False
+    raw = _exchange_legs(xyz, swapped)
+    np.testing.assert_array_equal(untangle_legs(raw), _exchange_legs(xyz, np.ones(len(xyz),
+                                                                                   dtype=bool)))
