@@ -23,9 +23,9 @@ from gait.media.keypoints import KeypointSequence, load_npz
 from gait.walk.cycles import GaitAnalysis, analyse_gait
 from gait.walk.features import META_COLUMNS, analysis_features
 
-# The engine's modules whose code shapes a clip's gait parameters (paths under gait/).
-_ANALYSIS_MODULES = ("walk/sequence.py", "walk/cycles.py", "walk/parameters.py",
-                     "walk/features.py", "media/landmarks.py")
+# The engine's code that shapes a clip's gait parameters (globs under gait/): every module of
+# the walk analysis (a new one is covered without being listed) and the landmark indices.
+_ANALYSIS_MODULES = ("walk/*.py", "media/landmarks.py")
 _analysis_version: str | None = None
 
 Key = TypeVar("Key")
@@ -74,14 +74,19 @@ _FEATURES: Memo[Path, tuple[pd.DataFrame, str | None]] = Memo(20_000)
 _ANALYSES: Memo[tuple[str, str], GaitAnalysis] = Memo(32)
 
 
+def analysis_sources() -> list[Path]:
+    """The engine's source files whose code shapes a clip's gait parameters."""
+    root = Path(__file__).resolve().parents[1]
+    return [path for pattern in _ANALYSIS_MODULES for path in sorted(root.glob(pattern))]
+
+
 def analysis_version() -> str:
     """Hash of the software that turns keypoints into gait parameters (a cache key part)."""
     global _analysis_version
     if _analysis_version is None:
         digest = hashlib.sha256(__version__.encode())
-        root = Path(__file__).resolve().parents[1]
-        for name in _ANALYSIS_MODULES:
-            digest.update((root / name).read_bytes())
+        for path in analysis_sources():
+            digest.update(path.read_bytes())
         _analysis_version = digest.hexdigest()[:16]
     return _analysis_version
 

@@ -165,7 +165,7 @@ def p90(values: np.ndarray) -> float:
 
 def value_range(values: np.ndarray) -> float:
     """Maximum minus minimum."""
-    return float(np.max(values) - np.min(values))
+    return float(values.max() - values.min())
 
 
 def detrended_range(values: np.ndarray) -> float:

@@ -20,12 +20,8 @@ from gait.media.keypoints import KeypointSequence
 from gait.walk.augmentation import AugmentSettings, perturb_sequence
 from gait.walk.covariate_shift import shifted_copies, shipped_shifts
 from gait.walk.cycles import GaitAnalysis, analyse_gait
-from gait.walk.parameters import (
-    cycle_columns,
-    cycle_parameter_values,
-    parameters_for_view,
-    visibility_column,
-)
+from gait.walk.parameter_table import cycle_columns, cycle_parameter_values
+from gait.walk.parameters import parameters_for_view, visibility_column
 
 META_COLUMNS = ("clip_id", "subject", "view", "direction", "condition", "walk_index", "foot",
                 "start_s", "end_s", "cycle_weight")

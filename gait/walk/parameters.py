@@ -1,6 +1,6 @@
-"""The gait parameter catalogue and its per-cycle computation (the formulas read a cycle's
+"""The gait parameter catalogue: every parameter and its formula (the formulas read a cycle's
 window of the walk's series, :mod:`gait.walk.cycle_window`; the waveform descriptors are
-:mod:`gait.walk.waveforms`'s).
+:mod:`gait.walk.waveforms`'s; :mod:`gait.walk.parameter_table` computes them for every cycle).
 
 Every parameter is defined once, in :data:`CATALOGUE`, with its unit, the landmarks it uses,
 the camera views it applies to, whether it is static (a body proportion) or dynamic, and its
@@ -39,30 +39,28 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
-import pandas as pd
 
 from gait.media import landmarks as lm
 from gait.walk.cycle_window import (
     SIDE_LANDMARKS,
     CycleWindow,
     WalkSeries,
-    cycle_windows,
     detrended_range,
     mid_point,
     p90,
     symmetry_pct,
     value_range,
 )
-from gait.walk.cycles import GaitAnalysis
 from gait.walk.waveforms import (
     WAVE_AXIAL,
     WAVE_POINTS,
     WAVE_SEGMENTS,
-    wave_block,
     wave_channels,
     wave_landmarks,
+    wave_names,
     wave_parameter_name,
     wave_terms,
+    wave_values,
     wave_visibility_landmarks,
 )
 
@@ -434,6 +432,8 @@ for _joint in ("hip_flexion", "knee_flexion", "arm_swing"):
 # Parameters whose landmarks depend on the cycle (ipsilateral / contralateral limbs): the
 # visibility score uses the landmarks of the limb actually described.
 _CYCLE_LANDMARKS: dict[str, Callable[[str], tuple[int, ...]]] = {}  # called with the foot
+_WAVE_INDEX = {view: {name: i for i, name in enumerate(wave_names(view))}
+               for view in ("side", "front")}
 
 for _channel in wave_channels("side"):
     _words = (WAVE_AXIAL[_channel][1] if _channel in WAVE_AXIAL
@@ -448,7 +448,7 @@ for _channel in wave_channels("side"):
                        f"{WAVE_POINTS} phases from heel strike to heel strike (side view: "
                        "sagittal plane, forward positive; front view: frontal plane, outwards "
                        "positive)"),
-             lambda c, name=_name: wave_block(c)[name])
+             lambda c, name=_name: wave_values(c)[_WAVE_INDEX[c.series.walk.view][name]])
         _CYCLE_LANDMARKS[_name] = partial(wave_landmarks, _channel)
 
 # --- clothing-robust parameters (see the module docstring) -----------------------------------
@@ -507,116 +507,16 @@ def visibility_column(name: str) -> str:
     return f"{name}__visibility"
 
 
-CYCLE_COLUMNS = ("walk_index", "foot", "start_s", "end_s", "cycle_weight")
+def formula(name: str) -> Compute:
+    """The function computing parameter ``name`` on one cycle's window
+    (:class:`gait.walk.cycle_window.CycleWindow`): its value in the parameter's unit, NaN
+    when the cycle has none."""
+    return _COMPUTE[name]
 
 
-def parameter_values(analysis: GaitAnalysis, *names: str) -> np.ndarray:
-    """Some parameters of the catalogue for every gait cycle, without computing the others.
-
-    Parameters
-    ----------
-    analysis : GaitAnalysis
-    *names : str
-        Parameters of the analysis's view (:func:`parameters_for_view`).
-
-    Returns
-    -------
-    ndarray, shape (n_cycles, len(names))
-        The values in each parameter's unit, as :func:`cycle_parameters` gives them (NaN where
-        a cycle has none).
-
-    Raises
-    ------
-    KeyError
-        When a name is not a parameter of the view.
-    """
-    known = {p.name for p in parameters_for_view(analysis.view)}
-    for name in names:
-        if name not in known:
-            raise KeyError(f"{name!r} is not a {analysis.view}-view parameter")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.array([[_COMPUTE[name](ctx) for name in names]
-                           for ctx in cycle_windows(analysis)], float).reshape(-1, len(names))
-    values[~np.isfinite(values)] = np.nan
-    return values
-
-
-def cycle_columns(analysis: GaitAnalysis) -> dict[str, np.ndarray]:
-    """The columns of :data:`CYCLE_COLUMNS` for every gait cycle, each of shape (n_cycles,):
-    walk index (int64), foot (object), start and end (s), weight (float64)."""
-    cycles = analysis.cycles
-    return {
-        "walk_index": np.array([c.walk_index for c in cycles], dtype=np.int64),
-        "foot": np.array([c.foot for c in cycles], dtype=object),
-        "start_s": np.array([c.start_s for c in cycles], dtype=np.float64),
-        "end_s": np.array([c.end_s for c in cycles], dtype=np.float64),
-        "cycle_weight": np.array([c.weight for c in cycles], dtype=np.float64),
-    }
-
-
-def cycle_parameter_values(analysis: GaitAnalysis) -> np.ndarray:
-    """Every applicable parameter, then its visibility score, for every gait cycle.
-
-    Parameters
-    ----------
-    analysis : GaitAnalysis
-        Output of :func:`gait.walk.cycles.analyse_gait`.
-
-    Returns
-    -------
-    ndarray, shape (n_cycles, 2 * n_parameters)
-        The parameters of the view in catalogue order (units in their names), then their
-        visibility scores in the same order (0-1: the mean over the cycle of the least
-        visible landmark's score); NaN where a value cannot be computed for a cycle (an event
-        not found).
-    """
-    params = parameters_for_view(analysis.view)
-    n_params = len(params)
-    values = np.full((len(analysis.cycles), 2 * n_params), np.nan)
-    computes = [_COMPUTE[p.name] for p in params]
-    # A visibility score is the mean over the cycle of the least visible landmark's score.
-    # The landmarks of a limb-dependent parameter follow the cycle's foot. Per walk and foot,
-    # the per-sample minimum of every landmark set is one column (Fortran order: each
-    # column's mean is summed as a 1-D mean is).
-    sets, column_of = {}, {}
-    for foot in ("left", "right"):
-        marks = [_CYCLE_LANDMARKS[p.name](foot) if p.name in _CYCLE_LANDMARKS else p.landmarks
-                 for p in params]
-        sets[foot] = list(dict.fromkeys(marks))
-        column_of[foot] = np.array([sets[foot].index(m) for m in marks])
-    minima: dict[tuple[int, str], np.ndarray] = {}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for row, ctx in enumerate(cycle_windows(analysis)):
-            values[row, :n_params] = [compute(ctx) for compute in computes]
-            key = (ctx.cycle.walk_index, ctx.cycle.foot)
-            if key not in minima:
-                vis = ctx.series.walk.visibility
-                minima[key] = np.asfortranarray(np.column_stack(
-                    [vis[:, list(marks)].min(axis=1) for marks in sets[key[1]]]))
-            values[row, n_params:] = ctx.window(minima[key]).mean(axis=0)[column_of[key[1]]]
-    values[~np.isfinite(values)] = np.nan
-    return values
-
-
-def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
-    """Every applicable parameter and its visibility score for every gait cycle, as a table.
-
-    Parameters
-    ----------
-    analysis : GaitAnalysis
-        Output of :func:`gait.walk.cycles.analyse_gait`.
-
-    Returns
-    -------
-    DataFrame
-        One row per cycle: ``walk_index, foot, start_s, end_s, cycle_weight`` (1, or
-        :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT` for a half cycle), then one column per parameter
-        of the view (catalogue order, units in the names), then one ``<name>__visibility``
-        column per parameter (:func:`cycle_parameter_values`). Empty (with those columns) when
-        there is no cycle.
-    """
-    params = parameters_for_view(analysis.view)
-    names = [*(p.name for p in params), *(visibility_column(p.name) for p in params)]
-    return pd.concat([pd.DataFrame(cycle_columns(analysis)).astype({"foot": object}),
-                      pd.DataFrame(cycle_parameter_values(analysis), columns=names)], axis=1)
-
+def visibility_landmarks(parameter: Parameter, foot: str) -> tuple[int, ...]:
+    """Landmarks whose visibility scores ``parameter`` in a cycle that starts with ``foot``'s
+    heel strike: those of the limb a same-side / other-side waveform describes in that cycle,
+    else the parameter's own."""
+    limb = _CYCLE_LANDMARKS.get(parameter.name)
+    return limb(foot) if limb is not None else parameter.landmarks

@@ -16,7 +16,7 @@ import numpy as np
 
 from gait.media.keypoints import KeypointSequence
 from gait.walk.cycles import HALF_CYCLE_WEIGHT, GaitAnalysis, analyse_gait
-from gait.walk.parameters import parameter_values
+from gait.walk.parameter_table import parameter_values
 
 # Quality-card thresholds.
 LOW_VISIBILITY = 0.5

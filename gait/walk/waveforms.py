@@ -124,12 +124,20 @@ def wave_angles(s: WalkSeries) -> dict[str, np.ndarray]:
     return s.get("wave", make)
 
 
-def wave_block(c: CycleWindow) -> dict[str, float]:
-    """All Fourier descriptors of one cycle, name -> value (memoised per cycle)."""
-    return c.get("wave", lambda: _wave_block(c))
+def wave_names(view: str) -> tuple[str, ...]:
+    """Names of the view's Fourier descriptors, channel by channel, each channel's terms in
+    :func:`wave_terms` order (the order of :func:`wave_values`)."""
+    return tuple(wave_parameter_name(ch, term) for ch in wave_channels(view)
+                 for term, _ in wave_terms())
 
 
-def _wave_block(c: CycleWindow) -> dict[str, float]:
+def wave_values(c: CycleWindow) -> np.ndarray:
+    """All Fourier descriptors of one cycle, shape (len(wave_names(view)),), degrees, in the
+    order of :func:`wave_names` (computed once per cycle)."""
+    return c.get("wave", lambda: _wave_values(c))
+
+
+def _wave_values(c: CycleWindow) -> np.ndarray:
     s = c.series
     view = s.walk.view
     angles = wave_angles(s)
@@ -159,10 +167,7 @@ def _wave_block(c: CycleWindow) -> dict[str, float]:
     curves = matrix[lo] * (1 - frac) + matrix[hi] * frac
     if view == "front":
         curves = curves * np.asarray(signs)[None, :]
-    coef = fourier_descriptors(curves)
-    terms = [t_ for t_, _ in wave_terms()]
-    return {wave_parameter_name(ch, term): float(coef[i, j])
-            for j, ch in enumerate(channels) for i, term in enumerate(terms)}
+    return fourier_descriptors(curves).T.ravel()  # (channel, term), channel by channel
 
 
 def wave_visibility_landmarks(channel: str) -> tuple[int, ...]:

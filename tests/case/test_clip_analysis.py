@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,16 @@ def test_parameters_survive_a_restart_without_recomputation(
     everyone = case_parameters(store, case.case_id, "front")
     assert set(everyone["subject"]) == {"Walker A", "Walker B"}
     assert "clip_name" in everyone
+
+
+def test_the_analysis_version_covers_every_module_the_parameters_come_from() -> None:
+    """Cached parameters are keyed by a hash of the code that computes them: every engine
+    module the feature tables load from the walk analysis, and the landmark indices."""
+    import gait.walk.features  # noqa: F401  (loads the analysis's modules)
+
+    sources = {path.resolve() for path in clip_analysis.analysis_sources()}
+    loaded = [module for name, module in sys.modules.items()
+              if name.startswith("gait.walk.") or name == "gait.media.landmarks"]
+    assert len(loaded) >= 8
+    for module in loaded:
+        assert Path(str(module.__file__)).resolve() in sources, module.__name__

@@ -16,7 +16,7 @@ from gait.walk.augmentation import (
     turn_camera,
 )
 from gait.walk.cycles import analyse_gait
-from gait.walk.parameters import cycle_parameters
+from gait.walk.parameter_table import cycle_parameters
 
 NONE = AugmentSettings(rotation_deg=0.0, aspect_frac=0.0, time_frac=0.0, turn_deg=0.0)
 

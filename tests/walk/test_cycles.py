@@ -11,7 +11,7 @@ from gait.media.keypoints import KeypointSequence
 from gait.media.landmarks import LEFT_RIGHT_SWAP
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
 from gait.walk.cycles import HALF_CYCLE_WEIGHT, analyse_gait, striking_feet
-from gait.walk.parameters import cycle_parameters
+from gait.walk.parameter_table import cycle_parameters
 
 
 @pytest.mark.parametrize("view,direction", [("side", "right"), ("side", "left"),

@@ -13,7 +13,8 @@ from gait.media.datasets import load_dataset
 from gait.media.keypoints import KeypointSequence
 from gait.walk.cycles import HALF_CYCLE_WEIGHT, analyse_gait
 from gait.walk.features import analysis_features
-from gait.walk.parameters import cycle_parameters, parameters_for_view
+from gait.walk.parameter_table import cycle_parameters
+from gait.walk.parameters import parameters_for_view
 from gait.walk.quality import quality_card
 
 

@@ -117,7 +117,7 @@ def test_a_side_walk_at_an_angle_is_flagged_and_its_strides_restored() -> None:
     closer to the straight walk's than without."""
     from gait.walk.augmentation import turn_camera
     from gait.walk.cycles import analyse_gait
-    from gait.walk.parameters import cycle_parameters
+    from gait.walk.parameter_table import cycle_parameters
     from gait.walk.quality import quality_card
 
     walk = synthetic_walk(WalkerStyle(), view="side", duration_s=5.0)

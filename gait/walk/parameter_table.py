@@ -1,0 +1,150 @@
+"""The catalogue's parameters for every gait cycle of an analysed clip, with their visibility
+scores (:mod:`gait.walk.parameters` defines them).
+
+A parameter's visibility score for a cycle is the mean, over the cycle's samples, of the
+lowest visibility among the landmarks it uses (0: never seen, 1: always clearly seen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from gait.walk.cycle_window import cycle_windows
+from gait.walk.cycles import GaitAnalysis
+from gait.walk.parameters import (
+    Compute,
+    formula,
+    parameters_for_view,
+    visibility_column,
+    visibility_landmarks,
+)
+from gait.walk.waveforms import wave_names, wave_values
+
+CYCLE_COLUMNS = ("walk_index", "foot", "start_s", "end_s", "cycle_weight")
+
+
+def parameter_values(analysis: GaitAnalysis, *names: str) -> np.ndarray:
+    """Some parameters of the catalogue for every gait cycle, without computing the others.
+
+    Parameters
+    ----------
+    analysis : GaitAnalysis
+    *names : str
+        Parameters of the analysis's view (:func:`parameters_for_view`).
+
+    Returns
+    -------
+    ndarray, shape (n_cycles, len(names))
+        The values in each parameter's unit, as :func:`cycle_parameters` gives them (NaN where
+        a cycle has none).
+
+    Raises
+    ------
+    KeyError
+        When a name is not a parameter of the view.
+    """
+    known = {p.name for p in parameters_for_view(analysis.view)}
+    for name in names:
+        if name not in known:
+            raise KeyError(f"{name!r} is not a {analysis.view}-view parameter")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.array([[formula(name)(ctx) for name in names]
+                           for ctx in cycle_windows(analysis)], float).reshape(-1, len(names))
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def cycle_columns(analysis: GaitAnalysis) -> dict[str, np.ndarray]:
+    """The columns of :data:`CYCLE_COLUMNS` for every gait cycle, each of shape (n_cycles,):
+    walk index (int64), foot (object), start and end (s), weight (float64)."""
+    cycles = analysis.cycles
+    return {
+        "walk_index": np.array([c.walk_index for c in cycles], dtype=np.int64),
+        "foot": np.array([c.foot for c in cycles], dtype=object),
+        "start_s": np.array([c.start_s for c in cycles], dtype=np.float64),
+        "end_s": np.array([c.end_s for c in cycles], dtype=np.float64),
+        "cycle_weight": np.array([c.weight for c in cycles], dtype=np.float64),
+    }
+
+
+@dataclass(frozen=True)
+class _TablePlan:
+    """How :func:`cycle_parameter_values` fills a view's row: the columns computed one by one
+    (``one_by_one``, with their functions), the waveform descriptors' columns (one block a
+    cycle, :func:`gait.walk.waveforms.wave_values`), and per cycle foot the distinct landmark
+    sets of the visibility scores and each parameter's set."""
+
+    n_params: int
+    one_by_one: np.ndarray
+    computes: tuple[Compute, ...]
+    waveforms: np.ndarray
+    landmark_sets: dict[str, tuple[tuple[int, ...], ...]]
+    landmark_set_of: dict[str, np.ndarray]
+
+
+@cache
+def _table_plan(view: str) -> _TablePlan:
+    params = parameters_for_view(view)
+    column = {p.name: k for k, p in enumerate(params)}
+    waveforms = [column[name] for name in wave_names(view)]
+    one_by_one = sorted(set(range(len(params))) - set(waveforms))
+    sets, set_of = {}, {}
+    for foot in ("left", "right"):
+        marks = [visibility_landmarks(p, foot) for p in params]
+        sets[foot] = tuple(dict.fromkeys(marks))
+        set_of[foot] = np.array([sets[foot].index(m) for m in marks])
+    return _TablePlan(len(params), np.array(one_by_one),
+                      tuple(formula(params[k].name) for k in one_by_one), np.array(waveforms),
+                      sets, set_of)
+
+
+def cycle_parameter_values(analysis: GaitAnalysis) -> np.ndarray:
+    """Every applicable parameter, then its visibility score, for every gait cycle.
+
+    Parameters
+    ----------
+    analysis : GaitAnalysis
+        Output of :func:`gait.walk.cycles.analyse_gait`.
+
+    Returns
+    -------
+    ndarray, shape (n_cycles, 2 * n_parameters)
+        The parameters of the view in catalogue order (units in their names), then their
+        visibility scores in the same order (0-1: the mean over the cycle of the least
+        visible landmark's score); NaN where a value cannot be computed for a cycle (an event
+        not found).
+    """
+    plan = _table_plan(analysis.view)
+    values = np.full((len(analysis.cycles), 2 * plan.n_params), np.nan)
+    minima: dict[tuple[int, str], np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for row, ctx in enumerate(cycle_windows(analysis)):
+            values[row, plan.one_by_one] = [compute(ctx) for compute in plan.computes]
+            values[row, plan.waveforms] = wave_values(ctx)
+            key = (ctx.cycle.walk_index, ctx.cycle.foot)
+            if key not in minima:  # each landmark set's per-sample minimum, one column each
+                # (Fortran order: a column's mean is summed as a 1-D array's is)
+                vis = ctx.series.walk.visibility
+                minima[key] = np.asfortranarray(np.column_stack(
+                    [vis[:, list(marks)].min(axis=1) for marks in plan.landmark_sets[key[1]]]))
+            values[row, plan.n_params:] = ctx.window(minima[key]).mean(axis=0)[
+                plan.landmark_set_of[key[1]]]
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
+    """:func:`cycle_parameter_values` as a table: one row per cycle, the columns
+    ``walk_index, foot, start_s, end_s, cycle_weight`` (1, or
+    :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT` for a half cycle), then one column per parameter
+    of the view (catalogue order, units in the names), then one ``<name>__visibility`` column
+    per parameter. Empty (with those columns) when there is no cycle."""
+    params = parameters_for_view(analysis.view)
+    names = [*(p.name for p in params), *(visibility_column(p.name) for p in params)]
+    return pd.concat([pd.DataFrame(cycle_columns(analysis)).astype({"foot": object}),
+                      pd.DataFrame(cycle_parameter_values(analysis), columns=names)], axis=1)
+
