@@ -137,36 +137,45 @@ def wave_values(c: CycleWindow) -> np.ndarray:
     return c.get("wave", lambda: _wave_values(c))
 
 
+def _channel_matrix(s: WalkSeries, foot: str) -> tuple[np.ndarray, np.ndarray]:
+    """The walk's angle curves as the channels of a cycle of ``foot``: shape (n_samples,
+    n_channels), degrees, and each channel's sign, shape (n_channels,) (memoised per walk and
+    foot)."""
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        angles = wave_angles(s)
+        other = "right" if foot == "left" else "left"
+        # Front view: sideways angles signed so that outwards is positive for each limb, and
+        # towards the ipsilateral side for the trunk and head (image x is the person's right).
+        ipsi_sign = 1.0 if foot == "right" else -1.0
+        columns, signs = [], []
+        for ch in wave_channels(s.walk.view):
+            if ch in WAVE_AXIAL:
+                columns.append(angles[ch])
+                signs.append(ipsi_sign)
+            else:
+                limb, segment = ch.split("_", 1)
+                side = foot if limb == "ipsi" else other
+                columns.append(angles[f"{side}_{segment}"])
+                signs.append(1.0 if side == "right" else -1.0)
+        return np.column_stack(columns), np.asarray(signs)
+
+    return s.get(f"wavematrix-{foot}", make)
+
+
 def _wave_values(c: CycleWindow) -> np.ndarray:
     s = c.series
-    view = s.walk.view
-    angles = wave_angles(s)
-    other = "right" if c.cycle.foot == "left" else "left"
-    channels = wave_channels(view)
-    # Front view: sideways angles signed so that outwards is positive for each limb, and
-    # towards the ipsilateral side for the trunk and head (image x is the person's right).
-    ipsi_sign = 1.0 if c.cycle.foot == "right" else -1.0
-    columns, signs = [], []
-    for ch in channels:
-        if ch in WAVE_AXIAL:
-            columns.append(angles[ch])
-            signs.append(ipsi_sign)
-        else:
-            limb, segment = ch.split("_", 1)
-            side = c.cycle.foot if limb == "ipsi" else other
-            columns.append(angles[f"{side}_{segment}"])
-            signs.append(1.0 if side == "right" else -1.0)
+    matrix, signs = _channel_matrix(s, c.cycle.foot)
     phases = np.linspace(c.cycle.start_s, c.cycle.end_s, WAVE_POINTS, endpoint=False)
     t = s.walk.time_s
     position = np.clip((phases - t[0]) * s.walk.sample_rate_hz, 0, t.size - 1)
     lo = np.minimum(np.floor(position).astype(int), t.size - 2) if t.size > 1 else np.zeros(
         WAVE_POINTS, int)
     frac = (position - lo)[:, None]
-    matrix = np.column_stack(columns)
     hi = np.minimum(lo + 1, t.size - 1)
     curves = matrix[lo] * (1 - frac) + matrix[hi] * frac
-    if view == "front":
-        curves = curves * np.asarray(signs)[None, :]
+    if s.walk.view == "front":
+        curves = curves * signs[None, :]
     return fourier_descriptors(curves).T.ravel()  # (channel, term), channel by channel
 
 
