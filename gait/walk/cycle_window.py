@@ -163,6 +163,18 @@ def p90(values: np.ndarray) -> float:
     return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (position - lo))
 
 
+def median(values: np.ndarray) -> float:
+    """Median of a 1-D array, exactly ``np.median``'s (NaN when a value is NaN), without its
+    overhead."""
+    ordered = np.sort(values)
+    if ordered.size == 0 or np.isnan(ordered[-1]):
+        return float("nan")
+    half = ordered.size // 2
+    if ordered.size % 2:
+        return float(ordered[half])
+    return float((ordered[half - 1] + ordered[half]) / 2)
+
+
 def value_range(values: np.ndarray) -> float:
     """Maximum minus minimum."""
     return float(values.max() - values.min())

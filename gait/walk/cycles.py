@@ -44,9 +44,9 @@ from gait.media.keypoints import KeypointSequence
 from gait.walk.sequence import (
     CleanSettings,
     CleanWalk,
-    butterworth_sos,
     clean_walks,
     repair_limb_labels,
+    zero_phase_filter,
 )
 
 FEET = ("left", "right")
@@ -339,11 +339,11 @@ def pelvis_bounce(walk: CleanWalk) -> np.ndarray | None:
 
     None when the walk is too short to filter.
     """
-    sos = butterworth_sos(2, _BOUNCE_BAND_HZ, "bandpass", walk.sample_rate_hz)
     height = walk.pelvis_bl[:, 1]
-    if height.size <= 3 * (2 * len(sos) + 1):
+    if height.size <= 15:  # 3 (2 n_sections + 1): too short to filter
         return None
-    return signal.sosfiltfilt(sos, height - height.mean())
+    return zero_phase_filter(height - height.mean(), 2, _BOUNCE_BAND_HZ, "bandpass",
+                             walk.sample_rate_hz)
 
 
 def _peaks(values: np.ndarray, step_s: float, fs: float, settings: CycleSettings) -> np.ndarray:

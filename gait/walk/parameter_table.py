@@ -75,14 +75,15 @@ def cycle_columns(analysis: GaitAnalysis) -> dict[str, np.ndarray]:
 class _TablePlan:
     """How :func:`cycle_parameter_values` fills a view's row: the columns computed one by one
     (``one_by_one``, with their functions), the waveform descriptors' columns (one block a
-    cycle, :func:`gait.walk.waveforms.wave_values`), and per cycle foot the distinct landmark
-    sets of the visibility scores and each parameter's set."""
+    cycle, :func:`gait.walk.waveforms.wave_values`), the distinct landmark sets of the
+    visibility scores (``landmark_sets``, shape (n_sets, longest set), each padded with its
+    own first landmark) and, per foot starting the cycle, each parameter's set."""
 
     n_params: int
     one_by_one: np.ndarray
     computes: tuple[Compute, ...]
     waveforms: np.ndarray
-    landmark_sets: dict[str, tuple[tuple[int, ...], ...]]
+    landmark_sets: np.ndarray
     landmark_set_of: dict[str, np.ndarray]
 
 
@@ -92,14 +93,15 @@ def _table_plan(view: str) -> _TablePlan:
     column = {p.name: k for k, p in enumerate(params)}
     waveforms = [column[name] for name in wave_names(view)]
     one_by_one = sorted(set(range(len(params))) - set(waveforms))
-    sets, set_of = {}, {}
-    for foot in ("left", "right"):
-        marks = [visibility_landmarks(p, foot) for p in params]
-        sets[foot] = tuple(dict.fromkeys(marks))
-        set_of[foot] = np.array([sets[foot].index(m) for m in marks])
+    marks = {foot: [visibility_landmarks(p, foot) for p in params] for foot in ("left", "right")}
+    sets = list(dict.fromkeys(marks["left"] + marks["right"]))
+    longest = max(len(m) for m in sets)
+    padded = np.array([m + (m[0],) * (longest - len(m)) for m in sets])
+    set_of = {foot: np.array([sets.index(m) for m in foot_marks])
+              for foot, foot_marks in marks.items()}
     return _TablePlan(len(params), np.array(one_by_one),
                       tuple(formula(params[k].name) for k in one_by_one), np.array(waveforms),
-                      sets, set_of)
+                      padded, set_of)
 
 
 def cycle_parameter_values(analysis: GaitAnalysis) -> np.ndarray:
@@ -120,19 +122,18 @@ def cycle_parameter_values(analysis: GaitAnalysis) -> np.ndarray:
     """
     plan = _table_plan(analysis.view)
     values = np.full((len(analysis.cycles), 2 * plan.n_params), np.nan)
-    minima: dict[tuple[int, str], np.ndarray] = {}
+    minima: dict[int, np.ndarray] = {}
     with np.errstate(invalid="ignore", divide="ignore"):
         for row, ctx in enumerate(cycle_windows(analysis)):
             values[row, plan.one_by_one] = [compute(ctx) for compute in plan.computes]
             values[row, plan.waveforms] = wave_values(ctx)
-            key = (ctx.cycle.walk_index, ctx.cycle.foot)
-            if key not in minima:  # each landmark set's per-sample minimum, one column each
+            walk = ctx.cycle.walk_index
+            if walk not in minima:  # each landmark set's per-sample minimum, one column each
                 # (Fortran order: a column's mean is summed as a 1-D array's is)
                 vis = ctx.series.walk.visibility
-                minima[key] = np.asfortranarray(np.column_stack(
-                    [vis[:, list(marks)].min(axis=1) for marks in plan.landmark_sets[key[1]]]))
-            values[row, plan.n_params:] = ctx.window(minima[key]).mean(axis=0)[
-                plan.landmark_set_of[key[1]]]
+                minima[walk] = np.asfortranarray(vis[:, plan.landmark_sets].min(axis=2))
+            values[row, plan.n_params:] = ctx.window(minima[walk]).mean(axis=0)[
+                plan.landmark_set_of[ctx.cycle.foot]]
     values[~np.isfinite(values)] = np.nan
     return values
 

@@ -46,6 +46,7 @@ from gait.walk.cycle_window import (
     CycleWindow,
     WalkSeries,
     detrended_range,
+    median,
     mid_point,
     p90,
     symmetry_pct,
@@ -162,7 +163,7 @@ def _neck_length(c: CycleWindow) -> float:
     xyz = c.series.xyz
     shoulders = mid_point(xyz, lm.L_SHOULDER, lm.R_SHOULDER)
     neck = np.linalg.norm(xyz[:, lm.NOSE, :2] - shoulders[:, :2], axis=1)
-    return float(np.median(c.window(neck)))
+    return median(c.window(neck))
 
 
 _TRUNK = (lm.L_SHOULDER, lm.R_SHOULDER, lm.L_HIP, lm.R_HIP)
@@ -180,7 +181,7 @@ for _name, _a, _b, _what in (
     _add(
         Parameter(_name, "body lengths", (_a, _b), FRONT, STATIC, "proportion",
                   f"{_what}, image-plane distance, median over the cycle"),
-        lambda c, a=_a, b=_b: float(np.median(c.window(c.series.length(a, b)))),
+        lambda c, a=_a, b=_b: median(c.window(c.series.length(a, b))),
     )
 
 # --- temporal ----------------------------------------------------------------------------------

@@ -185,12 +185,39 @@ def _split_runs(time_s: np.ndarray, max_gap_s: float) -> list[np.ndarray]:
     return np.split(np.arange(time_s.size), breaks)
 
 
-def _interpolate(time_s: np.ndarray, values: np.ndarray, grid_s: np.ndarray) -> np.ndarray:
-    """Linear interpolation of ``values`` (n, ...) sampled at ``time_s`` onto ``grid_s``."""
-    flat = values.reshape(values.shape[0], -1)
-    out = np.empty((grid_s.size, flat.shape[1]), dtype=np.float64)
-    for column in range(flat.shape[1]):
-        out[:, column] = np.interp(grid_s, time_s, flat[:, column])
+def interpolate(time_s: np.ndarray, values: np.ndarray, grid_s: np.ndarray) -> np.ndarray:
+    """Linear interpolation of every column of ``values`` at ``grid_s``: exactly ``np.interp``
+    column by column (its formula and its edge rules), for all columns at once.
+
+    Parameters
+    ----------
+    time_s : ndarray, shape (n,)
+        Strictly increasing sample times, s.
+    values : ndarray, shape (n, ...)
+    grid_s : ndarray, shape (m,)
+        Times to interpolate at, s; outside ``time_s`` the first or last value is held.
+
+    Returns
+    -------
+    ndarray, shape (m, ...)
+    """
+    flat = values.reshape(values.shape[0], -1).astype(np.float64, copy=False)
+    last = time_s.size - 1
+    j = np.clip(np.searchsorted(time_s, grid_s, side="right") - 1, 0, last)
+    out = flat[j]  # held ends, and grid times that fall on a sample
+    between = (grid_s > time_s[0]) & (grid_s < time_s[last]) & (time_s[j] != grid_s)
+    k = j[between]
+    x = grid_s[between][:, None]
+    lo, hi = flat[k], flat[k + 1]
+    with np.errstate(invalid="ignore"):
+        slope = (hi - lo) / (time_s[k + 1] - time_s[k])[:, None]
+        inner = slope * (x - time_s[k][:, None]) + lo
+        # np.interp's rules where that is NaN (an infinite value): from the right-hand end,
+        # and where both ends agree, their value.
+        from_right = slope * (x - time_s[k + 1][:, None]) + hi
+    inner = np.where(np.isnan(inner), from_right, inner)
+    inner = np.where(np.isnan(inner) & (lo == hi), lo, inner)
+    out[between] = inner
     return out.reshape((grid_s.size, *values.shape[1:]))
 
 
@@ -354,28 +381,63 @@ def correct_facing(xyz: np.ndarray, vis: np.ndarray, towards_camera: bool
     return xyz, vis
 
 
-def butterworth_sos(order: int, cutoff_hz: float | tuple[float, float], kind: str,
-                    sample_rate_hz: float) -> np.ndarray:
-    """A Butterworth filter's second-order sections, shape (n_sections, 6).
+def zero_phase_filter(values: np.ndarray, order: int, cutoff_hz: float | tuple[float, float],
+                      kind: str, sample_rate_hz: float) -> np.ndarray:
+    """A Butterworth filter run forwards and backwards along axis 0.
 
-    The design is memoised (a copy is returned): the walks of a data set have a few sample
+    Exactly ``scipy.signal.sosfiltfilt(sos, values, axis=0)`` (odd extension of
+    3 (2 n_sections + 1) samples at each end), with the filter's design and its steady-state
+    initial conditions computed once per setting: the walks of a data set have a few sample
     rates, and designing the filter cost more than running it.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_samples, ...)
+    order : int
+    cutoff_hz : float or (float, float)
+        Cut-off, or band edges for ``kind="bandpass"``, Hz.
+    kind : str
+        ``"lowpass"``, ``"highpass"``, ``"bandpass"`` or ``"bandstop"``.
+    sample_rate_hz : float
+
+    Returns
+    -------
+    ndarray, the shape of ``values``
+
+    Raises
+    ------
+    ValueError
+        When ``values`` has no more samples than the extension.
     """
-    return _butterworth_design(order, cutoff_hz, kind, sample_rate_hz).copy()
+    sos, initial = _butterworth_design(order, cutoff_hz, kind, sample_rate_hz)
+    n_sections = sos.shape[0]
+    n_taps = 2 * n_sections + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    edge = 3 * n_taps
+    if values.shape[0] <= edge:
+        raise ValueError(f"{values.shape[0]} samples are too few to filter (more than {edge} "
+                         "needed)")
+    extended = np.concatenate((2 * values[:1] - values[edge:0:-1], values,
+                               2 * values[-1:] - values[-2:-(edge + 2):-1]))
+    state = initial.reshape((n_sections, 2) + (1,) * (values.ndim - 1))
+    forward, _ = signal.sosfilt(sos, extended, axis=0, zi=state * extended[:1])
+    backward, _ = signal.sosfilt(sos, forward[::-1], axis=0, zi=state * forward[-1:])
+    return np.asarray(backward[::-1][edge:-edge])
 
 
 @lru_cache(maxsize=64)
 def _butterworth_design(order: int, cutoff_hz: float | tuple[float, float], kind: str,
-                        sample_rate_hz: float) -> np.ndarray:
-    return np.asarray(signal.butter(order, cutoff_hz, kind, fs=sample_rate_hz, output="sos"))
+                        sample_rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """Second-order sections, shape (n_sections, 6), and their steady-state initial
+    conditions for a unit step, shape (n_sections, 2)."""
+    sos = np.asarray(signal.butter(order, cutoff_hz, kind, fs=sample_rate_hz, output="sos"))
+    return sos, signal.sosfilt_zi(sos)
 
 
 def _lowpass(values: np.ndarray, sample_rate_hz: float, cutoff_hz: float) -> np.ndarray:
     """Zero-phase 4th-order Butterworth low-pass along axis 0 (short inputs pass through)."""
-    sos = butterworth_sos(4, cutoff_hz, "lowpass", sample_rate_hz)
-    if values.shape[0] <= 27:  # sosfiltfilt's default padding needs more samples
+    if values.shape[0] <= 27:  # too short to filter
         return values
-    return signal.sosfiltfilt(sos, values, axis=0)
+    return zero_phase_filter(values, 4, cutoff_hz, "lowpass", sample_rate_hz)
 
 
 def _segment_length(xyz: np.ndarray, a: int, b: int) -> np.ndarray:
@@ -502,8 +564,8 @@ def clean_walks(
             continue
         step = 1.0 / settings.sample_rate_hz
         grid = np.arange(t[0], t[-1] + step / 2, step)
-        walks.append(_clean_run(grid, _interpolate(t, xyz[run], grid),
-                                _interpolate(t, vis[run], grid), view, settings, aspect))
+        walks.append(_clean_run(grid, interpolate(t, xyz[run], grid),
+                                interpolate(t, vis[run], grid), view, settings, aspect))
     return walks
 
 

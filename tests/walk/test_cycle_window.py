@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gait.walk.cycle_window import detrended_range, mid_point, p90, symmetry_pct, value_range
+from gait.walk.cycle_window import (
+    detrended_range,
+    median,
+    mid_point,
+    p90,
+    symmetry_pct,
+    value_range,
+)
 
 _finite = st.floats(-1e3, 1e3, allow_nan=False)
 
@@ -35,6 +42,14 @@ def test_the_detrended_range_of_a_sine_on_a_slope_is_the_sine_s() -> None:
 @given(arrays(np.float64, st.integers(1, 60), elements=_finite))
 def test_p90_is_numpy_s_percentile(values: np.ndarray) -> None:
     assert np.isclose(p90(values), np.percentile(values, 90), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays(np.float64, st.integers(1, 60), elements=_finite))
+def test_median_is_numpy_s_median_exactly(values: np.ndarray) -> None:
+    assert median(values) == np.median(values)
+    values[len(values) // 2] = np.nan
+    assert np.isnan(median(values)) and np.isnan(np.median(values))
 
 
 @settings(max_examples=50, deadline=None)

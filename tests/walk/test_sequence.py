@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import signal
 
 from gait.media import landmarks as lm
 from gait.media.keypoints import KeypointSequence
@@ -21,9 +22,11 @@ from gait.walk.sequence import (
     CleanWalk,
     clean_walks,
     correct_facing,
+    interpolate,
     repair_limb_labels,
     untangle_legs,
     walking_angle_deg,
+    zero_phase_filter,
 )
 
 
@@ -225,3 +228,38 @@ def test_untangle_legs_keeps_the_labelling_most_raw_frames_have() -> None:
     raw = _exchange_legs(xyz, swapped)
     np.testing.assert_array_equal(untangle_legs(raw), _exchange_legs(xyz, np.ones(len(xyz),
                                                                                    dtype=bool)))
+
+
+@pytest.mark.parametrize(("order", "cutoff_hz", "kind", "shape"), [
+    (4, 6.0, "lowpass", (97, 33, 3)), (2, (0.5, 4.0), "bandpass", (40,)),
+    (4, 6.0, "lowpass", (16,))])
+def test_zero_phase_filter_is_scipy_s_sosfiltfilt_exactly(
+        order: int, cutoff_hz: float | tuple[float, float], kind: str,
+        shape: tuple[int, ...]) -> None:
+    values = np.random.default_rng(3).normal(size=shape)
+    sos = signal.butter(order, cutoff_hz, kind, fs=25.0, output="sos")
+    np.testing.assert_array_equal(zero_phase_filter(values, order, cutoff_hz, kind, 25.0),
+                                  signal.sosfiltfilt(sos, values, axis=0))
+
+
+def test_zero_phase_filter_refuses_too_few_samples() -> None:
+    with pytest.raises(ValueError, match="too few to filter"):
+        zero_phase_filter(np.zeros(15), 4, 6.0, "lowpass", 30.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_interpolate_is_numpy_s_interp_exactly(n_samples: int, seed: int) -> None:
+    """Column by column the same numbers as ``np.interp``, at grid times before, between, on
+    and after the samples, with NaN and infinite values among them."""
+    rng = np.random.default_rng(seed)
+    time_s = np.cumsum(rng.uniform(0.01, 0.1, n_samples))
+    values = rng.normal(size=(n_samples, 4, 3)).astype(np.float32)
+    values[rng.random(values.shape) < 0.05] = np.nan
+    values[rng.random(values.shape) < 0.05] = np.inf
+    grid_s = np.concatenate([rng.uniform(time_s[0] - 0.2, time_s[-1] + 0.2, 30),
+                             rng.choice(time_s, 5)])
+    expected = np.stack([np.interp(grid_s, time_s, column)
+                         for column in values.reshape(n_samples, -1).T], axis=1)
+    np.testing.assert_array_equal(interpolate(time_s, values, grid_s),
+                                  expected.reshape(grid_s.size, 4, 3))
