@@ -152,18 +152,22 @@ for _side in ("left", "right"):
 
 
 def _trunk_length(c: CycleWindow) -> float:
-    xyz = c.series.xyz
-    shoulders = mid_point(xyz, lm.L_SHOULDER, lm.R_SHOULDER)
-    hips = mid_point(xyz, lm.L_HIP, lm.R_HIP)
-    trunk = np.linalg.norm(shoulders[:, :2] - hips[:, :2], axis=1)
-    return p90(c.window(trunk))
+    def make() -> np.ndarray:
+        xyz = c.series.xyz
+        shoulders = mid_point(xyz, lm.L_SHOULDER, lm.R_SHOULDER)
+        hips = mid_point(xyz, lm.L_HIP, lm.R_HIP)
+        return np.linalg.norm(shoulders[:, :2] - hips[:, :2], axis=1)
+
+    return p90(c.window(c.series.get("trunk_length", make)))
 
 
 def _neck_length(c: CycleWindow) -> float:
-    xyz = c.series.xyz
-    shoulders = mid_point(xyz, lm.L_SHOULDER, lm.R_SHOULDER)
-    neck = np.linalg.norm(xyz[:, lm.NOSE, :2] - shoulders[:, :2], axis=1)
-    return median(c.window(neck))
+    def make() -> np.ndarray:
+        xyz = c.series.xyz
+        shoulders = mid_point(xyz, lm.L_SHOULDER, lm.R_SHOULDER)
+        return np.linalg.norm(xyz[:, lm.NOSE, :2] - shoulders[:, :2], axis=1)
+
+    return median(c.window(c.series.get("neck_length", make)))
 
 
 _TRUNK = (lm.L_SHOULDER, lm.R_SHOULDER, lm.L_HIP, lm.R_HIP)
