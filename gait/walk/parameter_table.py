@@ -1,9 +1,5 @@
 """The catalogue's parameters for every gait cycle of an analysed clip, with their visibility
-scores (:mod:`gait.walk.parameters` defines them).
-
-A parameter's visibility score for a cycle is the mean, over the cycle's samples, of the
-lowest visibility among the landmarks it uses (0: never seen, 1: always clearly seen).
-"""
+scores (:mod:`gait.walk.parameters` defines both)."""
 
 from __future__ import annotations
 
