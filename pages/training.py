@@ -18,9 +18,9 @@ store = common.store()
 
 st.write("Trains a neural network on the gait parameters of every enrolled clip of one camera "
          "view (keypoints are never extracted again), with copies as another camera would "
-         "film them and as a bag, a coat or walking at an angle shift them, calibrates its "
-         "likelihood ratios on held-out clips and suspects, and measures it with a 6-fold "
-         "evaluation (each fold holds out one clip of every suspect).")
+         "film them (and, front view, as a bag, a coat or walking at an angle shift them), "
+         "calibrates its likelihood ratios on held-out clips and suspects, and measures it "
+         "with a 6-fold evaluation (each fold holds out one clip of every suspect).")
 left, right = st.columns(2)
 view = left.radio("Camera view", ["side", "front"], horizontal=True)
 with_visibility = right.toggle(
