@@ -102,7 +102,7 @@ def model_comparisons(model: GaitModel, table: FeatureTable, fold: int = 0,
     for clip_id, output in clip_outputs(model, table).items():
         if output.similarity is None:  # every network trained by this version has templates
             raise ValueError("the network has no verification templates")
-        best = int(np.argmax(fuse(output.probabilities)))
+        best = int(np.argmax(fuse(output.probabilities, model.settings.cycle_probability_floor)))
         rows["scores"].append(comparison_scores(output.similarity, kind))
         rows["hp"].append(np.array([int(s == subject_of[clip_id]) for s in model.suspects]))
         rows["clip"].append(np.full(n, clip_id, dtype=object))

@@ -117,7 +117,8 @@ def _clip_results(model: GaitModel, table: FeatureTable,
     rows = []
     for clip in table.clips.itertuples(index=False):
         output = outputs.get(clip.clip_id)
-        s = None if output is None else fuse(output.probabilities)
+        s = (None if output is None
+             else fuse(output.probabilities, model.settings.cycle_probability_floor))
         decision = (None if output is None or not with_lr else
                     decide(model, output.probabilities, None, output.similarity,
                            float(weights[clip.clip_id]), output.robust_similarity,

@@ -210,19 +210,23 @@ def lr_text(log10_lr: float) -> str:
     return f"LR {number} ({verbal(log10_lr)})"
 
 
-def fuse(cycle_probabilities: np.ndarray) -> np.ndarray:
+def fuse(cycle_probabilities: np.ndarray, floor: float = 1e-12) -> np.ndarray:
     """Clip scores from per-cycle probabilities.
 
     Parameters
     ----------
     cycle_probabilities : ndarray, shape (n_cycles, n_suspects)
+    floor : float
+        Each probability is raised to at least this before its logarithm is taken (the
+        model's :attr:`~gait.identification.settings.ModelSettings.cycle_probability_floor`;
+        the default is that of models made before it).
 
     Returns
     -------
     ndarray, shape (n_suspects,)
         Softmax of the mean log-probability; sums to 1.
     """
-    log_p = np.log(np.clip(cycle_probabilities, 1e-12, 1.0)).mean(axis=0)
+    log_p = np.log(np.clip(cycle_probabilities, floor, 1.0)).mean(axis=0)
     log_p -= log_p.max()
     scores = np.exp(log_p)
     return np.asarray(scores / scores.sum())
@@ -337,7 +341,7 @@ def _decide(model: GaitModel, cycle_probabilities: np.ndarray, insufficient_reas
     if cycle_probabilities.shape[0] == 0:
         return Identification(INSUFFICIENT, None, [], None, [], cycle_probabilities,
                               insufficient_reason or "no complete gait cycle was found")
-    scores = fuse(cycle_probabilities)
+    scores = fuse(cycle_probabilities, model.settings.cycle_probability_floor)
     order = np.argsort(-scores)
     ranking = [(model.suspects[i], float(scores[i])) for i in order]
     votes = [model.suspects[i] for i in np.argmax(cycle_probabilities, axis=1)]
@@ -500,5 +504,5 @@ def clip_outputs(model: GaitModel, table: FeatureTable) -> dict[str, ClipOutput]
 
 def clip_scores(model: GaitModel, table: FeatureTable) -> dict[str, np.ndarray]:
     """Fused scores of every clip in ``table``: clip_id -> (n_suspects,)."""
-    return {clip_id: fuse(output.probabilities)
+    return {clip_id: fuse(output.probabilities, model.settings.cycle_probability_floor)
             for clip_id, output in clip_outputs(model, table).items()}

@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from gait.identification.calibration import train_identifier
 from gait.identification.identify import (
@@ -50,6 +53,29 @@ def test_fuse_is_a_normalised_product() -> None:
     fused = fuse(probs)
     expected = np.sqrt(probs.prod(axis=0))
     np.testing.assert_allclose(fused, expected / expected.sum())
+
+
+def test_the_floor_bounds_what_one_cycle_takes_from_a_suspect() -> None:
+    """Known answer: with the floor, a cycle that all but excludes the suspect the other cycles
+    agree on costs them at most ln(floor) / n_cycles of log-score, and they stay first."""
+    probs = np.array([[0.95, 0.05], [0.95, 0.05], [0.95, 0.05], [1e-9, 1.0]])
+    assert np.argmax(fuse(probs)) == 1  # without a floor the one cycle decides
+    fused = fuse(probs, floor=1e-3)
+    log_score = (3 * np.log([0.95, 0.05]) + np.log([1e-3, 1.0])) / 4
+    expected = np.exp(log_score - log_score.max())
+    np.testing.assert_allclose(fused, expected / expected.sum())
+    assert np.argmax(fused) == 0
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(2, 5)),
+              elements=st.floats(1e-15, 1.0)),
+       st.floats(1e-6, 0.1))
+def test_fused_scores_with_a_floor_are_a_distribution_that_ignores_values_below_it(
+        probs: np.ndarray, floor: float) -> None:
+    fused = fuse(probs, floor)
+    assert fused.shape == (probs.shape[1],) and np.all(fused >= 0)
+    assert fused.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(fuse(np.maximum(probs, floor), floor), fused)
 
 
 def test_identifies_synthetic_people(trained: GaitModel) -> None:
