@@ -57,7 +57,7 @@ def test_fuse_is_a_normalised_product() -> None:
 
 def test_the_floor_bounds_what_one_cycle_takes_from_a_suspect() -> None:
     """Known answer: with the floor, a cycle that all but excludes the suspect the other cycles
-    agree on costs them at most ln(floor) / n_cycles of log-score, and they stay first."""
+    agree on costs them at most -ln(floor) / n_cycles of log-score, and they stay first."""
     probs = np.array([[0.95, 0.05], [0.95, 0.05], [0.95, 0.05], [1e-9, 1.0]])
     assert np.argmax(fuse(probs)) == 1  # without a floor the one cycle decides
     fused = fuse(probs, floor=1e-3)
