@@ -144,3 +144,15 @@ def suspect_profile(frame: pd.DataFrame, suspect: str, group: str = "subject") -
         "z vs case": ((own.median() - case_median) / spread).to_numpy(),
         "cycles": len(own),
     })
+
+
+def off_axis_condition(angle_deg: float, limit_deg: float, robust_weight: float) -> str:
+    """The sentence for a walk ``angle_deg`` off the camera's axis, beyond the model's
+    ``off_axis_robust_deg`` (``limit_deg``), whose ranking compared every suspect on the
+    parameters clothing cannot move with weight ``robust_weight``."""
+    return (f"The walk is about {angle_deg:.0f} degrees off the camera's axis (more than "
+            f"{limit_deg:g}): the projected proportions and angles change with it, so the "
+            "ranking compared every suspect as if the outline had changed, the parameters "
+            "clothing cannot move (the legs from the knees down, the feet's timing, the "
+            f"pelvis's travel) carrying {robust_weight:.0%} of the comparison; the LRs are "
+            "those of the whole-body comparison unless the outline changed too.")

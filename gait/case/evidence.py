@@ -13,6 +13,7 @@ from gait.case.clip_analysis import analysis_version, clip_frame
 from gait.case.comparisons import (
     COMPARISON_COLUMNS,
     compare_parameters,
+    off_axis_condition,
     outline_change,
     outline_differences,
 )
@@ -94,6 +95,9 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
         comparison = pd.DataFrame(columns=list(COMPARISON_COLUMNS))
     outline = (None if compared is None else
                _outline_condition(model, identification, frame, comparison, compared))
+    off_axis = (None if not identification.off_axis else off_axis_condition(
+        float(np.nanmedian(frame["walk_angle_deg"].to_numpy(dtype=float))),
+        model.settings.off_axis_robust_deg, model.settings.robust_weight_outline_changed))
     result = {
         **identification.to_dict(),
         "clip": {"clip_id": clip.clip_id, "original_name": clip.original_name,
@@ -105,7 +109,7 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
                   "open_set_threshold": record.metrics.get(METRIC_THRESHOLD)},
         "cycle_probabilities": np.round(identification.cycle_probabilities, 6).tolist(),
         "compared_suspect": compared,
-        "conditions": [outline] if outline else [],
+        "conditions": [c for c in (outline, off_axis) if c],
         "comparison": comparison.astype(object).where(comparison.notna(), None)
                                 .to_dict(orient="records"),
         "software_version": __version__,

@@ -40,11 +40,16 @@ def robust_method(settings: Mapping[str, Any]) -> str:
         return ""
     weight = float(settings.get("robust_weight_outline_changed",
                                 ModelSettings.robust_weight_outline_changed))
+    off_axis = float(settings.get("off_axis_robust_deg") or 0.0)
+    oblique = ("" if not off_axis else
+               f" A walk more than {off_axis:g} degrees off the camera's axis is ranked the "
+               "same way against every suspect; its likelihood ratios follow the outline rule.")
     return (" Where the evidence's body outline differs from a suspect's enrolment (as a coat "
             f"or a bag changes it), {weight:.0%} of the ranking's comparison with that suspect "
             "rests on the parameters clothing cannot move (the legs from the knees down, the "
             "feet's timing, the pelvis's travel), through network towers that see only those, "
-            "and that suspect's likelihood ratio comes from a calibration of their own.")
+            "and that suspect's likelihood ratio comes from a calibration of their own."
+            + oblique)
 
 
 def _json_ready(value: Any) -> Any:

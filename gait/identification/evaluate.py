@@ -122,7 +122,7 @@ def _clip_results(model: GaitModel, table: FeatureTable,
         decision = (None if output is None or not with_lr else
                     decide(model, output.probabilities, None, output.similarity,
                            float(weights[clip.clip_id]), output.robust_similarity,
-                           output.outline_changed))
+                           output.outline_changed, output.off_axis))
         rows.append({
             "clip_id": clip.clip_id,
             "subject": clip.subject,

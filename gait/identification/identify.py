@@ -140,6 +140,9 @@ class Identification:
     robust_lrs : tuple of str
         Suspects whose LR came from the clothing-robust towers' own calibration (those of
         ``outline_changed``, for a model with clothing-robust towers and likelihood ratios).
+    off_axis : bool
+        Whether the walk was off the camera's axis, so that the ranking compared every suspect
+        as if the outline had changed (:meth:`GaitModel.off_axis`; the LRs do not follow it).
     """
 
     verdict: str
@@ -155,6 +158,7 @@ class Identification:
     name_at_lr: float | None = None
     outline_changed: tuple[str, ...] = ()
     robust_lrs: tuple[str, ...] = ()
+    off_axis: bool = False
 
     def log10_lr_of(self, suspect: str) -> float | None:
         """The log10 LR of one suspect (None without likelihood ratios)."""
@@ -189,6 +193,7 @@ class Identification:
                                                 else "whole-body")} if s in llrs else {})}
                         for s, p in self.ranking],
             "outline_changed": list(self.outline_changed),
+            "off_axis": self.off_axis,
             "likelihood": self.likelihood(),
             "cycle_votes": self.cycle_votes,
             "n_cycles": len(self.cycle_votes),
@@ -298,7 +303,8 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
            insufficient_reason: str | None = None,
            similarity: np.ndarray | None = None, weight: float = 1.0,
            robust_similarity: np.ndarray | None = None,
-           outline_changed: np.ndarray | None = None) -> Identification:
+           outline_changed: np.ndarray | None = None,
+           off_axis: bool = False) -> Identification:
     """Rank the suspects for one clip, weigh the evidence and take the decision.
 
     Parameters
@@ -319,9 +325,15 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
         See :class:`ClipOutput`: where the outline changed, a suspect's LR comes from the
         clothing-robust towers' similarity and its own calibration
         (:meth:`LikelihoodCalibration.log10_lrs_of`); both are recorded in the answer.
+    off_axis : bool
+        Whether the walk is off the camera's axis (:meth:`GaitModel.off_axis`; its ranking
+        then leaned on the robust towers, :attr:`ClipOutput.robust_basis`), recorded in the
+        answer. The LRs do not follow it: the robust towers' calibration named an impostor
+        walking at an angle (S13 taken for S14, who walk alike below the knees).
     """
     answer = _decide(model, cycle_probabilities, insufficient_reason, similarity, weight,
                      robust_similarity, outline_changed)
+    answer = replace(answer, off_axis=off_axis)
     if outline_changed is None:
         return answer
     changed = tuple(s for s, flag in zip(model.suspects, outline_changed, strict=True) if flag)
@@ -455,13 +467,29 @@ class ClipOutput:
     outline_changed : ndarray of bool, shape (n_suspects,), or None
         Where the clip's outline differs from the suspect's enrolment
         (:mod:`gait.identification.outline`; None for a model saved without outline
-        statistics). It decides the robust towers' part, where there are some.
+        statistics).
+    off_axis : bool
+        Whether the walk is off the camera's axis (:meth:`GaitModel.off_axis`).
     """
 
     probabilities: np.ndarray
     similarity: np.ndarray | None = None
     robust_similarity: np.ndarray | None = None
     outline_changed: np.ndarray | None = None
+    off_axis: bool = False
+
+    @property
+    def robust_basis(self) -> np.ndarray | None:
+        """The suspects the ranking compares as if the outline had changed, shape
+        (n_suspects,): those of ``outline_changed``, or all when the walk is off the camera's
+        axis. It decides the robust towers' part in the pooled probabilities."""
+        return robust_basis(self.outline_changed, self.off_axis, self.probabilities.shape[1])
+
+
+def robust_basis(outline_changed: np.ndarray | None, off_axis: bool,
+                 n_suspects: int) -> np.ndarray | None:
+    """``outline_changed``, or every suspect (shape (n_suspects,)) when ``off_axis``."""
+    return np.ones(n_suspects, bool) if off_axis else outline_changed
 
 
 def clip_output(model: GaitModel, towers: TowerOutputs, frame: pd.DataFrame) -> ClipOutput:
@@ -472,11 +500,13 @@ def clip_output(model: GaitModel, towers: TowerOutputs, frame: pd.DataFrame) -> 
         return ClipOutput(towers.whole, clip_similarity(model, towers.whitened),
                           outline_changed=changed)
     robust_templates = model.robust_templates
-    return ClipOutput(model.pool(towers.whole, towers.robust, changed),
+    off_axis = model.off_axis(frame)
+    basis = robust_basis(changed, off_axis, len(model.suspects))
+    return ClipOutput(model.pool(towers.whole, towers.robust, basis),
                       clip_similarity(model, towers.whitened),
                       None if towers.whitened_robust is None or robust_templates is None
                       else similarities(towers.whitened_robust, robust_templates),
-                      changed)
+                      changed, off_axis)
 
 
 def identify_table(model: GaitModel, table: FeatureTable,
@@ -486,7 +516,7 @@ def identify_table(model: GaitModel, table: FeatureTable,
     weights = table.frame["cycle_weight"].to_numpy(dtype=float)
     return decide(model, output.probabilities, insufficient_reason, output.similarity,
                   float(weights.mean()) if weights.size else 1.0,
-                  output.robust_similarity, output.outline_changed)
+                  output.robust_similarity, output.outline_changed, output.off_axis)
 
 
 def open_set_calibration(model: GaitModel) -> OpenSetCalibration | None:

@@ -262,6 +262,16 @@ class GaitModel:
         outline = self.outline
         return None if outline is None else outline.changed(clip)
 
+    def off_axis(self, clip: pd.DataFrame) -> bool:
+        """Whether one clip's walk (the median over its cycles' rows) is more than
+        ``settings.off_axis_robust_deg`` off the camera's axis, for a model with
+        clothing-robust towers (see :class:`ModelSettings`)."""
+        limit = self.settings.off_axis_robust_deg
+        if not (limit and self.settings.robust_members and len(clip)
+                and "walk_angle_deg" in clip.columns):
+            return False
+        return bool(np.nanmedian(clip["walk_angle_deg"].to_numpy(dtype=float)) > limit)
+
     @functools.cached_property
     def templates(self) -> np.ndarray | None:
         """Suspect templates of the whole-body towers' verification layer, shape (n_suspects,

@@ -488,7 +488,8 @@ def _mirrored_step(walk: CleanWalk, start: int, stop: int) -> CleanWalk:
         visibility=np.concatenate([visibility, visibility[1:][:, swap]]),
         body_length_fh=np.concatenate([body, body[1:]]),
         view=walk.view, direction=walk.direction, mirrored=walk.mirrored,
-        sample_rate_hz=walk.sample_rate_hz, relabelled_fraction=walk.relabelled_fraction)
+        sample_rate_hz=walk.sample_rate_hz, relabelled_fraction=walk.relabelled_fraction,
+        walking_angle_deg=walk.walking_angle_deg)
 
 
 def step_cycles(walks: tuple[CleanWalk, ...], events: tuple[GaitEvents, ...] | None = None,

@@ -24,7 +24,7 @@ from gait.walk.parameter_table import cycle_columns, cycle_parameter_values
 from gait.walk.parameters import parameters_for_view, visibility_column
 
 META_COLUMNS = ("clip_id", "subject", "view", "direction", "condition", "walk_index", "foot",
-                "start_s", "end_s", "cycle_weight")
+                "start_s", "end_s", "cycle_weight", "walk_angle_deg")
 # pandas' string dtype for the clip's labels; the foot stays an object column (as it was when
 # models were trained: their data fingerprints hash the frame).
 _META_DTYPES = {"clip_id": str, "subject": str, "view": str, "direction": str,

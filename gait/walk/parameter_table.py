@@ -20,7 +20,7 @@ from gait.walk.parameters import (
 )
 from gait.walk.waveforms import wave_names, wave_values
 
-CYCLE_COLUMNS = ("walk_index", "foot", "start_s", "end_s", "cycle_weight")
+CYCLE_COLUMNS = ("walk_index", "foot", "start_s", "end_s", "cycle_weight", "walk_angle_deg")
 
 
 def parameter_values(analysis: GaitAnalysis, *names: str) -> np.ndarray:
@@ -56,14 +56,19 @@ def parameter_values(analysis: GaitAnalysis, *names: str) -> np.ndarray:
 
 def cycle_columns(analysis: GaitAnalysis) -> dict[str, np.ndarray]:
     """The columns of :data:`CYCLE_COLUMNS` for every gait cycle, each of shape (n_cycles,):
-    walk index (int64), foot (object), start and end (s), weight (float64)."""
+    walk index (int64), foot (object), start and end (s), weight (float64), and the walking
+    angle of the cycle's walk to the camera's axis (degrees, float64; see
+    :attr:`gait.walk.sequence.CleanWalk.walking_angle_deg`)."""
     cycles = analysis.cycles
+    walks = analysis.all_walks
     return {
         "walk_index": np.array([c.walk_index for c in cycles], dtype=np.int64),
         "foot": np.array([c.foot for c in cycles], dtype=object),
         "start_s": np.array([c.start_s for c in cycles], dtype=np.float64),
         "end_s": np.array([c.end_s for c in cycles], dtype=np.float64),
         "cycle_weight": np.array([c.weight for c in cycles], dtype=np.float64),
+        "walk_angle_deg": np.array([walks[c.walk_index].walking_angle_deg for c in cycles],
+                                   dtype=np.float64),
     }
 
 
@@ -137,9 +142,10 @@ def cycle_parameter_values(analysis: GaitAnalysis) -> np.ndarray:
 def cycle_parameters(analysis: GaitAnalysis) -> pd.DataFrame:
     """:func:`cycle_parameter_values` as a table: one row per cycle, the columns
     ``walk_index, foot, start_s, end_s, cycle_weight`` (1, or
-    :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT` for a half cycle), then one column per parameter
-    of the view (catalogue order, units in the names), then one ``<name>__visibility`` column
-    per parameter. Empty (with those columns) when there is no cycle."""
+    :data:`gait.walk.cycles.HALF_CYCLE_WEIGHT` for a half cycle), ``walk_angle_deg``, then one
+    column per parameter of the view (catalogue order, units in the names), then one
+    ``<name>__visibility`` column per parameter. Empty (with those columns) when there is no
+    cycle."""
     params = parameters_for_view(analysis.view)
     names = [*(p.name for p in params), *(visibility_column(p.name) for p in params)]
     return pd.concat([pd.DataFrame(cycle_columns(analysis)).astype({"foot": object}),

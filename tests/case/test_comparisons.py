@@ -11,6 +11,7 @@ from gait.case.comparisons import (
     COL_PARAMETER,
     COL_STD_DIFF,
     OUTLINE_PARAMETERS,
+    off_axis_condition,
     outline_change,
     outline_differences,
     suspect_profile,
@@ -43,6 +44,14 @@ def test_a_changed_outline_is_said_with_the_proportions_that_changed() -> None:
     with_lr = outline_change(coat, "S14", robust_weight=0.8, robust_lr=True)
     assert with_lr is not None and "carried 80%" in with_lr
     assert with_lr.endswith("its LR comes from a calibration of those parameters alone.")
+
+
+def test_a_walk_off_the_axis_is_said_with_its_angle_and_what_it_changed() -> None:
+    said = off_axis_condition(23.4, 10.0, 1.0)
+    assert said.startswith("The walk is about 23 degrees off the camera's axis (more than 10)")
+    assert "carrying 100% of the comparison" in said
+    assert said.endswith("the LRs are those of the whole-body comparison unless the outline "
+                         "changed too.")
 
 
 def test_a_comparison_frame_gives_the_outline_differences() -> None:

@@ -131,7 +131,12 @@ def test_the_method_states_the_model_s_own_robust_weight() -> None:
     assert robust_method({"n_members": 5, "robust_members": 0}) == ""
     said = robust_method({"robust_members": 5, "robust_weight_outline_changed": 0.4})
     assert "40% of the ranking's comparison with that suspect" in said
-    assert "a calibration of their own" in said
+    assert "a calibration of their own" in said and "off the camera's axis" not in said
+    oblique = robust_method({"robust_members": 5, "robust_weight_outline_changed": 1.0,
+                             "off_axis_robust_deg": 10.0})
+    assert oblique.endswith(" A walk more than 10 degrees off the camera's axis is ranked "
+                            "the same way against every suspect; its likelihood ratios follow "
+                            "the outline rule.")
 
 
 def test_figures_are_deterministic_pngs() -> None:

@@ -429,6 +429,35 @@ def test_clips_pool_for_their_own_outline(robust: GaitModel, tmp_path: Path) -> 
     assert again.settings == robust.settings
 
 
+def test_a_walk_off_the_camera_s_axis_is_compared_on_the_robust_towers(robust: GaitModel) -> None:
+    """A walk 20 degrees off the axis pools every suspect as if the outline had changed (weight
+    1 here: the robust towers alone), records the outline as it is, and says so; 5 degrees, or
+    a model made before the rule, changes nothing."""
+    from gait.identification.identify import clip_outputs
+
+    table = build_table(_clips(range(10, 11)), "side")
+    frame = table.frame.copy()
+    oblique = frame["clip_id"] == "bob_10"
+    frame.loc[oblique, "walk_angle_deg"] = 20.0
+    rows = np.flatnonzero(oblique.to_numpy())
+    towers = robust.predict_towers(robust.features_from(FeatureTable("side", frame)))
+    outputs = clip_outputs(robust, FeatureTable("side", frame))
+    bob = outputs["bob_10"]
+    outline = robust.outline_changed(frame[oblique])
+    assert bob.off_axis and bob.robust_basis.all() and not outline.all()
+    np.testing.assert_array_equal(bob.outline_changed, outline)  # recorded as it is
+    np.testing.assert_allclose(bob.probabilities, towers.robust[rows], rtol=1e-6)
+    assert not outputs["ann_10"].off_axis
+    answer = identify_table(robust, FeatureTable("side", frame[oblique]))
+    assert answer.off_axis and answer.to_dict()["off_axis"] is True
+    assert answer.outline_changed == tuple(np.array(robust.suspects)[outline])
+    frame.loc[oblique, "walk_angle_deg"] = 5.0
+    assert not robust.off_axis(frame[oblique])
+    frame.loc[oblique, "walk_angle_deg"] = 20.0
+    before = replace(robust, settings=replace(robust.settings, off_axis_robust_deg=0.0))
+    assert not before.off_axis(frame[oblique])
+
+
 def test_where_the_outline_changed_the_lr_comes_from_the_robust_calibration() -> None:
     from gait.identification.likelihood import LikelihoodCalibration, LRCalibration
 

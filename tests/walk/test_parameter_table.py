@@ -41,3 +41,17 @@ def test_visibility_is_the_least_visible_landmark_of_the_limb_described() -> Non
     np.testing.assert_allclose(params["knee_flexion_rom_right_deg__visibility"], 0.9)
     ipsi_knee = params[wave_parameter_name("ipsi_knee", "mean") + "__visibility"]
     np.testing.assert_allclose(ipsi_knee, np.where(params["foot"] == "left", 0.5, 0.9))
+
+
+def test_each_cycle_carries_its_walk_s_angle_to_the_camera_s_axis() -> None:
+    """The walking angle of the walk a cycle belongs to (a step's mirrored stride keeps it),
+    what the identification reads to tell a walk at an angle."""
+    analysis = analyse_gait(synthetic_walk(view="side", duration_s=5.0, noise_fh=0.002), "side")
+    walks = analysis.all_walks
+    turned = replace(analysis, walks=tuple(replace(w, walking_angle_deg=23.0) for w in walks))
+    table = cycle_parameters(turned)
+    assert len(table) == len(analysis.cycles) > 0
+    np.testing.assert_array_equal(table["walk_angle_deg"], 23.0)
+    straight = cycle_parameters(analysis)["walk_angle_deg"].to_numpy()
+    np.testing.assert_array_equal(
+        straight, [walks[c.walk_index].walking_angle_deg for c in analysis.cycles])
