@@ -327,9 +327,9 @@ def decide(model: GaitModel, cycle_probabilities: np.ndarray,
         (:meth:`LikelihoodCalibration.log10_lrs_of`); both are recorded in the answer.
     off_axis : bool
         Whether the walk is off the camera's axis (:meth:`GaitModel.off_axis`; its ranking
-        then leaned on the robust towers, :attr:`ClipOutput.robust_basis`), recorded in the
-        answer. The LRs do not follow it: the robust towers' calibration named an impostor
-        walking at an angle (S13 taken for S14, who walk alike below the knees).
+        then leaned on the robust towers, see :func:`clip_output`), recorded in the answer.
+        The LRs do not follow it: the robust towers' calibration named an impostor walking at
+        an angle (S13 taken for S14, who walk alike below the knees).
     """
     answer = _decide(model, cycle_probabilities, insufficient_reason, similarity, weight,
                      robust_similarity, outline_changed)
@@ -469,7 +469,8 @@ class ClipOutput:
         (:mod:`gait.identification.outline`; None for a model saved without outline
         statistics).
     off_axis : bool
-        Whether the walk is off the camera's axis (:meth:`GaitModel.off_axis`).
+        Whether the walk is off the camera's axis (:meth:`GaitModel.off_axis`): the pooling
+        then treats every suspect as one whose outline changed.
     """
 
     probabilities: np.ndarray
@@ -477,19 +478,6 @@ class ClipOutput:
     robust_similarity: np.ndarray | None = None
     outline_changed: np.ndarray | None = None
     off_axis: bool = False
-
-    @property
-    def robust_basis(self) -> np.ndarray | None:
-        """The suspects the ranking compares as if the outline had changed, shape
-        (n_suspects,): those of ``outline_changed``, or all when the walk is off the camera's
-        axis. It decides the robust towers' part in the pooled probabilities."""
-        return robust_basis(self.outline_changed, self.off_axis, self.probabilities.shape[1])
-
-
-def robust_basis(outline_changed: np.ndarray | None, off_axis: bool,
-                 n_suspects: int) -> np.ndarray | None:
-    """``outline_changed``, or every suspect (shape (n_suspects,)) when ``off_axis``."""
-    return np.ones(n_suspects, bool) if off_axis else outline_changed
 
 
 def clip_output(model: GaitModel, towers: TowerOutputs, frame: pd.DataFrame) -> ClipOutput:
@@ -501,7 +489,7 @@ def clip_output(model: GaitModel, towers: TowerOutputs, frame: pd.DataFrame) -> 
                           outline_changed=changed)
     robust_templates = model.robust_templates
     off_axis = model.off_axis(frame)
-    basis = robust_basis(changed, off_axis, len(model.suspects))
+    basis = np.ones(len(model.suspects), bool) if off_axis else changed
     return ClipOutput(model.pool(towers.whole, towers.robust, basis),
                       clip_similarity(model, towers.whitened),
                       None if towers.whitened_robust is None or robust_templates is None
