@@ -21,7 +21,7 @@ from gait.case.store import CaseStore, IdentificationRecord, StoreError, one_lin
 from gait.case.store.permissions import CHANGE_CASE
 from gait.case.tables import case_table
 from gait.case.training import METRIC_THRESHOLD, load_case_model
-from gait.walk.features import FeatureTable
+from gait.walk.features import FeatureTable, clip_walk_angle_deg
 
 if TYPE_CHECKING:
     from gait.identification.identify import Identification
@@ -96,8 +96,8 @@ def identify_clip(store: CaseStore, case_id: int, clip_id: int, model_id: int, a
     outline = (None if compared is None else
                _outline_condition(model, identification, frame, comparison, compared))
     off_axis = (None if not identification.off_axis else off_axis_condition(
-        float(np.nanmedian(frame["walk_angle_deg"].to_numpy(dtype=float))),
-        model.settings.off_axis_robust_deg, model.settings.robust_weight_outline_changed))
+        clip_walk_angle_deg(frame), model.settings.off_axis_robust_deg,
+        model.settings.robust_weight_outline_changed))
     result = {
         **identification.to_dict(),
         "clip": {"clip_id": clip.clip_id, "original_name": clip.original_name,

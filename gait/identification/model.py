@@ -35,7 +35,7 @@ from gait.identification.verification import (
     verification_layer,
 )
 from gait.media.files import atomic_write
-from gait.walk.features import FeatureTable
+from gait.walk.features import FeatureTable, clip_walk_angle_deg
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -267,10 +267,8 @@ class GaitModel:
         ``settings.off_axis_robust_deg`` off the camera's axis, for a model with
         clothing-robust towers (see :class:`ModelSettings`)."""
         limit = self.settings.off_axis_robust_deg
-        if not (limit and self.settings.robust_members and len(clip)
-                and "walk_angle_deg" in clip.columns):
-            return False
-        return bool(np.nanmedian(clip["walk_angle_deg"].to_numpy(dtype=float)) > limit)
+        return bool(limit and self.settings.robust_members
+                    and clip_walk_angle_deg(clip) > limit)
 
     @functools.cached_property
     def templates(self) -> np.ndarray | None:

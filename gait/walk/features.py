@@ -138,6 +138,14 @@ class _ClipRows:
     values: np.ndarray
 
 
+def clip_walk_angle_deg(clip: pd.DataFrame) -> float:
+    """A clip's walking angle to the camera's axis, degrees: the median of its cycles' rows'
+    ``walk_angle_deg`` (NaN without a row or the column)."""
+    if not len(clip) or "walk_angle_deg" not in clip.columns:
+        return float("nan")
+    return float(np.nanmedian(clip["walk_angle_deg"].to_numpy(dtype=float)))
+
+
 def _clip_rows(analysis: GaitAnalysis, clip_id: str, subject: str = "", direction: str = "",
                condition: str = "") -> _ClipRows:
     n = len(analysis.cycles)
