@@ -122,7 +122,7 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
     numeric = [c for c in frame.columns if c not in META_COLUMNS]
     frame[numeric] = frame[numeric].astype(float)
     frame["walk_index"] = frame["walk_index"].astype(int)
-    for column in ("start_s", "end_s", "cycle_weight"):
+    for column in ("start_s", "end_s", "cycle_weight", "walk_angle_deg"):
         frame[column] = frame[column].astype(float)
     for column in ("clip_id", "subject", "view", "direction", "condition", "foot"):
         frame[column] = frame[column].astype(object)
