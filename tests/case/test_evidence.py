@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +21,14 @@ from gait.case.training import (
     train_case_model,
 )
 from gait.identification.identify import INSUFFICIENT, MATCH, NO_MATCH
-from gait.media.keypoints import save_npz
+from gait.media.keypoints import load_npz, save_npz
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
 from gait.walk.parameters import parameters_for_view
 from tests.helpers import small_model_settings
 
 
 @pytest.mark.slow
-def test_train_and_identify_on_the_demo_case(tmp_path: Path) -> None:
+def test_train_and_identify_on_the_demo_case(tmp_path: Path, shared_data: Path) -> None:
     store = CaseStore(tmp_path)
     case = build_demo_case(store, n_suspects=3, clips_per_suspect=2)
     epochs: list[int] = []
@@ -35,7 +36,7 @@ def test_train_and_identify_on_the_demo_case(tmp_path: Path) -> None:
     record = train_case_model(store, case.case_id, "side", with_visibility=False,
                               on_epoch=lambda e, logs: epochs.append(e),
                               progress=lambda *a: stages.append(a), actor="trainer",
-                              settings=small_model_settings())
+                              settings=replace(small_model_settings(), robust_members=1))
     assert epochs and stages[-1] == ("evaluation", 2, 2)
     metrics = record.metrics
     assert record.suspects == ("Walker A", "Walker B", "Walker C")
@@ -71,6 +72,21 @@ def test_train_and_identify_on_the_demo_case(tmp_path: Path) -> None:
     assert restarted.audit(case.case_id)[-1].action == "identification"
     assert restarted.audit(case.case_id)[-1].actor == "investigator"
     assert restarted.summary(case.case_id).n_identifications == 1
+    assert not ident.off_axis and result["off_axis"] is False
+
+    # A real walk 24 degrees off the side camera's axis is ranked on the clothing-robust
+    # towers, and the stored identification says so among its conditions.
+    angled = shared_data / "keypoints" / "evidence_covariates_dev" / "S13_side_left_angle_1.npz"
+    walk = add_keypoint_clip(restarted, case.case_id, None, load_npz(angled),
+                             restarted.put_blob(angled), angled.name, "side", "left",
+                             condition="angle", role="evidence")
+    assert walk.clip is not None
+    assert any("degrees to the image plane" in w for w in walk.quality.warnings)
+    oblique = identify_clip(restarted, case.case_id, walk.clip.clip_id, record.model_id)
+    said, = [i.result for i in CaseStore(tmp_path).identifications(case.case_id)
+             if i.identification_id == oblique.record.identification_id]
+    assert oblique.identification.off_axis and said["off_axis"] is True
+    assert any("off the camera's axis" in c for c in said["conditions"])
 
     standing = synthetic_walk(WalkerStyle(hip_swing_deg=0.0, knee_flex_deg=0.0,
                                           arm_swing_deg=0.0), view="side", duration_s=1.0)
@@ -90,4 +106,4 @@ def test_train_and_identify_on_the_demo_case(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes() + b"tampered")
     with pytest.raises(StoreError, match="altered"):
         identify_clip(CaseStore(tmp_path), case.case_id, evidence[1].clip_id, record.model_id)
-    assert len(restarted.identifications(case.case_id)) == 2  # the two made above
+    assert len(restarted.identifications(case.case_id)) == 3  # the three made above
