@@ -33,6 +33,17 @@ METHOD = (
     "bounded by the empirical lower and upper bounds (ELUB) that the calibration data support.")
 
 
+def training_method(settings: Mapping[str, Any]) -> str:
+    """The method's sentence on the training copies with the legs' swing shrunk, with the
+    model's own range (its stored ``settings``); empty for a model trained without them."""
+    damping = float(settings.get("augment_excursion_damping") or 0.0)
+    if not damping:
+        return ""
+    return (" The network also trained on copies of every enrolment cycle with the legs' "
+            f"joint-angle excursions shrunk by up to {damping:.0%}, as a coat or a load "
+            "shrinks a walker's swing.")
+
+
 def robust_method(settings: Mapping[str, Any]) -> str:
     """The method's sentence on the clothing-robust towers, with the model's own weight
     (its stored ``settings``); empty for a model without them."""
@@ -262,7 +273,7 @@ def report_content(store: CaseStore, identification_id: int) -> dict[str, Any]:
             "evidence_weight": result.get("evidence_weight", 1.0),
             "software_version": result.get("software_version"),
             "analysis_version": result.get("analysis_version")},
-        "method": METHOD + robust_method(model["settings"]),
+        "method": METHOD + training_method(model["settings"]) + robust_method(model["settings"]),
         "propositions": likelihood["propositions"] if likelihood else None,
         "rule": likelihood["rule"] if likelihood else None,
         "scale": likelihood["scale"] if likelihood else None,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from gait.media.datasets import ClipRecord, load_dataset
 from gait.media.keypoints import KeypointSequence
-from gait.walk.augmentation import AugmentSettings, perturb_sequence
+from gait.walk.augmentation import AugmentSettings, excursion_copies, perturb_sequence
 from gait.walk.covariate_shift import shifted_copies, shipped_shifts
 from gait.walk.cycles import GaitAnalysis, analyse_gait
 from gait.walk.parameter_table import cycle_columns, cycle_parameter_values
@@ -97,17 +97,21 @@ class FeatureTable:
 
     def augmented(self, settings: AugmentSettings) -> pd.DataFrame:
         """Cycles of randomly perturbed copies of this table's clips (training only), then
-        the covariate-shifted copies of its cycles (``settings.covariate_shift``).
+        copies of its cycles moved in feature space: by the covariate shifts
+        (``settings.covariate_shift``) and with the legs' excursions scaled down
+        (``settings.excursion_damping``).
 
         The perturbed copies need the keypoints (``sources``, kept by :func:`build_table`).
         Computed once for all sources and shared with tables made by :meth:`select`; only
         the rows of clips present in this table are returned.
         """
-        shifted = shifted_copies(self.frame, shipped_shifts(self.view),
-                                 settings.covariate_shift,
-                                 np.random.default_rng(settings.seed + 1))
+        moved = pd.concat([
+            shifted_copies(self.frame, shipped_shifts(self.view), settings.covariate_shift,
+                           np.random.default_rng(settings.seed + 1)),
+            excursion_copies(self.frame, settings.excursion_damping,
+                             np.random.default_rng(settings.seed + 2))], ignore_index=True)
         if settings.copies <= 0 or not self.sources:
-            return shifted
+            return moved
         key = settings.key()
         if key not in self._augmented:
             rng = np.random.default_rng(settings.seed)
@@ -120,7 +124,7 @@ class FeatureTable:
             self._augmented[key] = _rows_frame(self.view, clip_rows)
         rows = self._augmented[key]
         rows = rows[rows["clip_id"].isin(set(self.frame["clip_id"]))]
-        return pd.concat([rows, shifted], ignore_index=True)
+        return pd.concat([rows, moved], ignore_index=True)
 
     def fingerprint(self) -> str:
         """SHA-256 of the table's values, to trace which data a model was trained on."""

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from gait.case.report import content_sha256, limitations, report_content, robust_method
+from gait.case.report import (
+    content_sha256,
+    limitations,
+    report_content,
+    robust_method,
+    training_method,
+)
 from gait.case.report_figures import lr_ranking_png, tippett_png
 from gait.case.report_pdf import render_pdf, report_path, write_case_report
 from gait.case.signing import signing_key, verify_report
@@ -137,6 +143,15 @@ def test_the_method_states_the_model_s_own_robust_weight() -> None:
     assert oblique.endswith(" A walk more than 10 degrees off the camera's axis is ranked "
                             "the same way against every suspect; its likelihood ratios follow "
                             "the outline rule.")
+
+
+def test_the_method_states_the_model_s_own_training_copies() -> None:
+    assert training_method({"n_members": 5}) == ""  # a model made before them
+    assert training_method({"augment_excursion_damping": 0.0}) == ""
+    said = training_method({"augment_excursion_damping": 0.5})
+    assert said == (" The network also trained on copies of every enrolment cycle with the "
+                    "legs' joint-angle excursions shrunk by up to 50%, as a coat or a load "
+                    "shrinks a walker's swing.")
 
 
 def test_figures_are_deterministic_pngs() -> None:

@@ -300,7 +300,8 @@ def test_calibration_folds_train_for_the_final_networks_epochs(
 
 def test_view_settings_widen_only_the_front_towers_and_yield_to_overrides() -> None:
     assert ModelSettings.for_view("side") == ModelSettings(robust_members=5,
-                                                         augment_covariate_shift=0.0)
+                                                         augment_covariate_shift=0.0,
+                                                         augment_excursion_damping=0.5)
     front = ModelSettings.for_view("front", seed=3)
     assert front.hidden_units == (128, 64)
     assert front == ModelSettings(hidden_units=(128, 64), seed=3)  # no clothing-robust towers

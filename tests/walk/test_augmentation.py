@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,11 +14,14 @@ from gait.walk.augmentation import (
     AugmentSettings,
     body_height,
     dress_and_turn,
+    excursion_copies,
+    leg_excursion_names,
     perturb_sequence,
     turn_camera,
 )
 from gait.walk.cycles import analyse_gait
 from gait.walk.parameter_table import cycle_parameters
+from gait.walk.parameters import parameters_for_view
 
 NONE = AugmentSettings(rotation_deg=0.0, aspect_frac=0.0, time_frac=0.0, turn_deg=0.0)
 
@@ -156,3 +161,55 @@ def test_no_covariate_range_draws_nothing() -> None:
     rng = np.random.default_rng(9)
     assert dress_and_turn(walk, rng, NONE) is walk
     assert rng.uniform() == np.random.default_rng(9).uniform()
+
+
+@pytest.mark.parametrize("view", ["side", "front"])
+def test_the_leg_excursions_are_parameters_of_every_view(view: str) -> None:
+    """The harmonics of the leg curves and the leg joints' ranges, never a curve's mean."""
+    names = {p.name for p in parameters_for_view(view)}
+    excursions = [n for n in leg_excursion_names() if n in names]
+    assert "wave_ipsi_knee_h1cos_deg" in excursions and "knee_flexion_rom_left_deg" in excursions
+    assert ("wave_contra_foot_h3sin_deg" in excursions) == (view == "side")
+    assert not [n for n in excursions if "_mean_" in n or "arm" in n]
+
+
+def test_a_walker_who_swings_less_has_proportionally_smaller_excursions() -> None:
+    """Known answer for what the copies imitate: the same synthetic walker with his hip swing
+    and knee flexion at 70 % has his thigh's, knee's and shank's first harmonics and his hip
+    and knee ranges at 70 %, his cadence unchanged."""
+    def parameters(scale: float) -> pd.Series:
+        walk = synthetic_walk(WalkerStyle(hip_swing_deg=22.0 * scale, knee_flex_deg=55.0 * scale),
+                              view="side", duration_s=6.0)
+        return cycle_parameters(analyse_gait(walk, "side")).median(numeric_only=True)
+
+    full, less = parameters(1.0), parameters(0.7)
+    for curve in ("ipsi_thigh", "ipsi_knee", "ipsi_shank", "contra_thigh"):
+        size = [np.hypot(p[f"wave_{curve}_h1cos_deg"], p[f"wave_{curve}_h1sin_deg"])
+                for p in (full, less)]
+        assert size[1] / size[0] == pytest.approx(0.7, abs=0.005), curve
+    for name in ("hip_flexion_rom_left_deg", "knee_flexion_rom_left_deg"):
+        assert less[name] / full[name] == pytest.approx(0.7, abs=0.005), name
+    assert less["cadence_steps_per_min"] == pytest.approx(full["cadence_steps_per_min"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(largest=st.floats(0.05, 0.95), seed=st.integers(0, 10_000))
+def test_excursion_copies_shrink_each_cycle_s_leg_excursions_by_one_factor(largest: float,
+                                                                            seed: int) -> None:
+    frame = cycle_parameters(analyse_gait(
+        synthetic_walk(WalkerStyle(), view="side", duration_s=5.0), "side"))
+    frame.loc[0, "knee_flexion_rom_left_deg"] = np.nan
+    copies = excursion_copies(frame, largest, np.random.default_rng(seed))
+    assert list(copies.columns) == list(frame.columns) and len(copies) == len(frame)
+    scaled = [n for n in leg_excursion_names() if n in frame.columns]
+    ratio = copies[scaled].to_numpy() / frame[scaled].to_numpy()
+    factor = np.nanmedian(ratio, axis=1)
+    measured = ~np.isnan(ratio)  # NaN where the cycle's value was NaN
+    np.testing.assert_allclose(ratio[measured],
+                               np.broadcast_to(factor[:, None], ratio.shape)[measured],
+                               rtol=1e-9)
+    assert np.all((factor >= 1 - largest - 1e-12) & (factor <= 1 + 1e-12))
+    assert np.isnan(copies.loc[0, "knee_flexion_rom_left_deg"])
+    kept = frame.columns.difference(scaled)
+    pd.testing.assert_frame_equal(copies[kept], frame[kept])
+    assert excursion_copies(frame, 0.0, np.random.default_rng(seed)).empty
