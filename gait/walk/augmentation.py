@@ -6,8 +6,8 @@ one or both arms' swing damped as a bag or a coat damps it, the body turned abou
 vertical axis as when walking at an angle to the camera (:func:`dress_and_turn`); it is then
 seen by a camera turned about its centre (an exact homography), rolled, with another
 height-to-width ratio, and played slightly faster or slower (:func:`perturb_sequence`).
-A copy of a walk's per-cycle parameters can have the legs' joint-angle excursions shrunk, as
-in a coat or on a day of shorter steps (:func:`excursion_copies`).
+A copy of a walk's per-cycle parameters can have the legs' joint-angle excursions shrunk, as a
+coat or a load shrinks them (:func:`excursion_copies`).
 :class:`AugmentSettings` holds the ranges.
 """
 
@@ -231,8 +231,10 @@ _LEG_RANGES = ("hip_flexion", "knee_flexion", "ankle_dorsiflexion")
 
 def leg_excursion_names() -> list[str]:
     """Parameters that measure how far the legs' joints swing (every view's; the front view
-    has no foot curve or ankle range): the harmonic coefficients of the thigh, knee, shank
-    and foot angle curves (not their means) and the hip, knee and ankle ranges of motion."""
+    has no foot curve): the harmonic coefficients of the thigh, knee, shank and foot angle
+    curves (not their means) and the hip, knee and ankle ranges of motion. The joints' peaks,
+    the knee's angle at heel strike and the step lengths are not among them: they also
+    describe posture and pace."""
     harmonics = [term for term, _ in wave_terms() if term != "mean"]
     return ([wave_parameter_name(f"{limb}_{segment}", term) for limb in LIMBS
              for segment in _LEG_SEGMENTS for term in harmonics]
@@ -245,10 +247,10 @@ def excursion_copies(frame: pd.DataFrame, largest: float, rng: np.random.Generat
 
     Every excursion of a copy (:func:`leg_excursion_names`) is multiplied by the same factor,
     drawn per cycle uniformly in ``[1 - largest, 1]``: the curves keep their mean and shape
-    and shrink about it, as a walker's do in a coat, with a load or on a day of shorter
-    steps. Measured on the shared data, the same day's walks in a coat against normal ones
-    (side view, first harmonic of the leg curves): S13's excursions 0.51-0.91 of his normal
-    ones, S14's 0.49-0.69; S14 on another day, walking normally, 0.60-0.97.
+    and shrink about it, as a walker's do in a coat or with a load. Measured on the shared
+    data, the same day's walks in a coat against normal ones (side view, first harmonic of
+    the leg curves): S13's excursions 0.51-0.91 of his normal ones, S14's 0.49-0.69; S14 on
+    another day, walking normally, 0.60-0.97.
 
     Parameters
     ----------
