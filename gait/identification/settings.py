@@ -249,7 +249,7 @@ class ModelSettings:
         the legs' swing shrunk (``augment_excursion_damping`` 0.5) and the weight 0.15 where
         the outline is shared (seeds 42, 1, 2, 3, 4, 5, 6, 7, one training each): covariates
         78.3 -> 82.9 % (higher in 7 seeds of 8), ``evidence_normal`` 96.7 -> 98.3 %, Cllr on
-        the covariates 0.84 -> 0.76.
+        the covariates 0.84 -> 0.76; the side view's training takes 1.4 times as long.
 
         Only the front view trains on the covariate shifts. Measured with each person's
         clips of ``evidence_covariates_dev/`` tested against shifts learnt from the *other*
