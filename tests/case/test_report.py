@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gait.case.report import (
+    METHOD,
     content_sha256,
     limitations,
     report_content,
@@ -49,6 +50,8 @@ def test_the_content_states_what_the_identification_rests_on(
     assert trail[-1]["action"] == "identification"
     assert trail[-1]["details"]["identification_id"] == identification_id
     assert any("relevant population" in line for line in content["limitations"])
+    # The method is the model's own: trained with copies whose legs swing up to 50 % less.
+    assert content["method"].startswith(METHOD) and "shrunk by up to 50%" in content["method"]
     # The same records give the same content, whatever is recorded after the identification.
     store.log("note", case_id, {"text": "later"})
     assert content_sha256(report_content(store, identification_id)) == content_sha256(content)
