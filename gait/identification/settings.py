@@ -134,9 +134,9 @@ class ModelSettings:
     augment_excursion_damping : float
         Largest reduction of the legs' joint-angle excursions in a copy of every training
         cycle (:func:`gait.walk.augmentation.excursion_copies`), in [0, 1); 0: no copy.
-        The side view's default is 0.5 (:meth:`for_view`); the front view's is 0 (its
-        excursions scaled by 0.6-1.6, log-uniform, seeds 42, 1, 2, 3:
-        ``evidence_covariates_dev/`` 48.3 -> 46.2 %, ``evidence_normal`` 84.0 -> 83.5 %).
+        The side view's default is 0.5 (:meth:`for_view`); the front view's is 0 (seeds 42,
+        1, 2, 3, ``evidence_covariates_dev/`` / ``evidence_normal``: 0.5 gave 46.2 / 84.5 %,
+        its excursions scaled by 0.6-1.6, log-uniform, 46.2 / 83.5 %, against 48.3 / 84.0 %).
     score_normalisation : {"none", "cohort"}
         What the likelihood ratios rest on: the whitened cosine itself, or its adaptive
         normalisation against the clip's most similar other suspects
