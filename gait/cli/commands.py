@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -151,8 +153,9 @@ def model_settings(args: argparse.Namespace) -> Any:
     from gait.identification.settings import ModelSettings
 
     overrides = ModelSettings.parse_overrides(args.setting)
-    return ModelSettings.for_view(args.view, **{"with_visibility": args.visibility,
-                                                "seed": args.seed, **overrides})
+    seed = {} if args.seed is None else {"seed": args.seed}  # None: the default seed
+    return ModelSettings.for_view(args.view, **{"with_visibility": args.visibility, **seed,
+                                                **overrides})
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -219,42 +222,97 @@ def cmd_identify(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """`evaluate`: the 6-fold or the enrol-then-probe protocol, as JSON."""
+    """`evaluate`: the 6-fold or the enrol-then-probe protocol, as JSON; with ``--seeds``, once
+    per training seed and pooled (:func:`gait.identification.seed_summary.summarise_seeds`)."""
     from gait.identification.evaluate import evaluate_folds, evaluate_probe
     from gait.walk.features import load_table
 
+    if args.seeds and args.seed is not None:
+        raise UserError("give --seed or --seeds, not both")
     enrol = load_table(args.enrol, args.view)
     if enrol.frame.empty:
         raise UserError(f"{args.enrol}: no {args.view}-view clip with a gait cycle")
-    if args.probe:
-        report = evaluate_probe(enrol, load_table(args.probe, args.view), model_settings(args),
-                                name_at_lr=_name_at_lr(args))
-    else:
-        report = evaluate_folds(enrol, model_settings(args),
-                                progress=progress_printer("folds") if not args.quiet else None)
-    print_json(report, args.json)
+    probe = load_table(args.probe, args.view) if args.probe else None
+    settings = model_settings(args)
+
+    def run(seed: int) -> dict[str, Any]:
+        seeded = replace(settings, seed=seed)
+        if probe is not None:
+            return evaluate_probe(enrol, probe, seeded, name_at_lr=_name_at_lr(args))
+        return evaluate_folds(enrol, seeded,
+                              progress=progress_printer("folds") if not args.quiet else None)
+
+    if not args.seeds:
+        report = run(settings.seed)
+        print_json(report, args.json)
+        if args.json not in (None, "-"):
+            _print_figures(report, args.view, args.json)
+        return 0
+    from gait.identification.seed_summary import summarise_seeds
+
+    reports = {}
+    for seed in args.seeds:
+        reports[seed] = run(seed)
+        if not args.quiet:
+            print(f"seed {seed}: clip rank-1 {reports[seed]['clip_rank1']:.1%}",
+                  file=sys.stderr, flush=True)
+    summary = summarise_seeds(reports)
+    print_json({**summary, "per_seed": {str(s): r for s, r in reports.items()}}, args.json)
     if args.json not in (None, "-"):
-        print(f"{report['protocol']}, {args.view}: clip rank-1 {report['clip_rank1']:.1%}, "
-              f"rank-5 {report['clip_rank5']:.1%}, {report['n_probe_clips']} clips, "
-              f"{len(report['failed_clips'])} without a cycle -> {args.json}")
-        if "open_set" in report:
-            o = report["open_set"]
-            print(f"open set, {o['n_impostor_clips']} impostor clips: FPIR {o['fpir']:.1%}, "
-                  f"FNIR {o['fnir']:.1%} at the naming threshold {o['threshold']:.3f} "
-                  f"({o['score']}); EER {o['eer']:.1%}; FNIR "
-                  f"{o['fnir_at_fpir_10pct']:.1%} at FPIR <= 10% on these impostors")
-        lr = report.get("lr") or {}
-        if "cllr" in lr:
-            print(f"likelihood ratios, {lr['n_genuine']} + {lr['n_impostor']} comparisons: "
-                  f"Cllr {lr['cllr']:.3f} (min {lr['cllr_min']:.3f}), misleading for Hp "
-                  f"{lr['misleading_hp']:.1%}, for Hd {lr['misleading_hd']:.1%}")
-        if "decisions" in lr:
-            d = lr["decisions"]
-            print(f"decisions: {d['named_or_supported']} of {d['genuine_clips']} genuine clips "
-                  f"name the right suspect or give them LR > {d['supporting_lr']:g} "
-                  f"({d['named_right']} named), {d['named_wrong']} name another; "
-                  f"{d['impostors_named']} of {d['impostor_clips']} impostor clips named")
+        _print_seed_summary(summary, args.json)
     return 0
+
+
+def _print_figures(report: dict[str, Any], view: str, path: str) -> None:
+    """The one-run figures of `evaluate`, a line each."""
+    print(f"{report['protocol']}, {view}: clip rank-1 {report['clip_rank1']:.1%}, "
+          f"rank-5 {report['clip_rank5']:.1%}, {report['n_probe_clips']} clips, "
+          f"{len(report['failed_clips'])} without a cycle -> {path}")
+    if "open_set" in report:
+        o = report["open_set"]
+        print(f"open set, {o['n_impostor_clips']} impostor clips: FPIR {o['fpir']:.1%}, "
+              f"FNIR {o['fnir']:.1%} at the naming threshold {o['threshold']:.3f} "
+              f"({o['score']}); EER {o['eer']:.1%}; FNIR "
+              f"{o['fnir_at_fpir_10pct']:.1%} at FPIR <= 10% on these impostors")
+    lr = report.get("lr") or {}
+    if "cllr" in lr:
+        print(f"likelihood ratios, {lr['n_genuine']} + {lr['n_impostor']} comparisons: "
+              f"Cllr {lr['cllr']:.3f} (min {lr['cllr_min']:.3f}), misleading for Hp "
+              f"{lr['misleading_hp']:.1%}, for Hd {lr['misleading_hd']:.1%}")
+    if "decisions" in lr:
+        print(f"decisions: {_decisions_text(lr['decisions'])}")
+
+
+def _decisions_text(d: dict[str, Any]) -> str:
+    return (f"{d['named_or_supported']} of {d['genuine_clips']} genuine clips name the right "
+            f"suspect or give them LR > {d['supporting_lr']:g} ({d['named_right']} named), "
+            f"{d['named_wrong']} name another; {d['impostors_named']} of "
+            f"{d['impostor_clips']} impostor clips named")
+
+
+def _print_seed_summary(summary: dict[str, Any], path: str) -> None:
+    """The figures of `evaluate --seeds`, pooled over the seeds, a line each."""
+    seeds = ", ".join(str(s) for s in summary["seeds"])
+    per_seed = ", ".join(f"{100 * r:.1f}" for r in summary["clip_rank1_per_seed"])
+    n = summary["n_clip_results"]
+    print(f"{summary['protocol']}, {summary['view']}, seeds {seeds}: clip rank-1 "
+          f"{summary['clip_rank1']:.1%} of {n} clip results (per seed {per_seed} %), "
+          f"rank-5 {summary['clip_rank5']:.1%} -> {path}")
+    conditions = summary["by_condition"]
+    if len(conditions) > 1:
+        print("by condition: " + ", ".join(
+            f"{c} {r['rank1']:.1%} of {r['n_clips']}" for c, r in conditions.items()))
+    lr = summary.get("lr")
+    if lr:
+        cllr = ", ".join(f"{v:.3f}" for v in lr["cllr"]["per_seed"])
+        print(f"likelihood ratios: Cllr {lr['cllr']['mean']:.3f} (per seed {cllr}); the "
+              f"strongest impostor comparison LR {10 ** lr['max_log10_lr_hd']:.3g}")
+        if "decisions" in lr:
+            print(f"decisions over the seeds: {_decisions_text(lr['decisions'])}")
+    if "open_set" in summary:
+        o = summary["open_set"]
+        print(f"open set: FPIR {o['fpir']['mean']:.1%}, FNIR {o['fnir']['mean']:.1%} "
+              "(means over the seeds)")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -137,3 +138,59 @@ def test_covariate_shifts_remakes_the_shipped_file(shared_data: Path, tmp_path: 
     assert made["people"] == shipped["people"] == {"side": ["S13", "S14"],
                                                    "front": ["S13", "S14"]}
     assert made["views"] == shipped["views"]
+
+
+def test_evaluate_over_seeds_pools_every_seeds_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    class Table:
+        frame = pd.DataFrame({"clip_id": ["a"]})
+
+    seeds_trained: list[int] = []
+
+    def evaluate_probe(enrol: object, probe: object, settings: Any, **_: object
+                       ) -> dict[str, Any]:
+        seeds_trained.append(settings.seed)
+        right = {42: 3, 1: 2}[settings.seed]  # of 4 coat clips
+        return {"protocol": "enrol-then-probe", "view": "side", "clip_rank1": right / 4,
+                "clips": [{"condition": "coat", "enrolled": True, "rank": 1 if i < right
+                           else 2} for i in range(4)],
+                "lr": {"cllr": 0.5 if settings.seed == 42 else 0.7, "max_log10_lr_hd": 1.0,
+                       "decisions": {"supporting_lr": 10.0, "genuine_clips": 4,
+                                     "named_right": 1, "right_lr_above": 2,
+                                     "named_or_supported": 2, "named_wrong": 0,
+                                     "impostor_clips": 0, "impostors_named": 0}}}
+
+    monkeypatch.setattr(gait.walk.features, "load_table", lambda folder, view: Table())
+    monkeypatch.setattr(gait.identification.evaluate, "evaluate_probe", evaluate_probe)
+    out = tmp_path / "seeds.json"
+    assert main(["evaluate", "--enrol", "E", "--probe", "P", "--view", "side",
+                 "--seeds", "42,1", "--setting", "dropout=0.4", "--json", str(out)]) == 0
+    assert seeds_trained == [42, 1]
+    captured = capsys.readouterr()
+    assert "seed 42: clip rank-1 75.0%" in captured.err
+    assert ("enrol-then-probe, side, seeds 42, 1: clip rank-1 62.5% of 8 clip results "
+            "(per seed 75.0, 50.0 %)") in captured.out
+    assert "Cllr 0.600 (per seed 0.500, 0.700); the strongest impostor comparison LR 10" \
+        in captured.out
+    assert "decisions over the seeds: 4 of 8 genuine clips" in captured.out
+    report = json.loads(out.read_text())
+    assert report["clip_rank1"] == 0.625 and set(report["per_seed"]) == {"42", "1"}
+
+
+@pytest.mark.parametrize("arguments", [["--seeds", "42,x"], ["--seeds", "1,1"],
+                                       ["--seeds", "-3"], ["--seeds", ""]])
+def test_evaluate_refuses_bad_seed_lists_in_one_line(
+        arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["evaluate", "--enrol", "E", "--view", "side", *arguments])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not a list of distinct seeds" in err and "Traceback" not in err
+
+
+def test_evaluate_refuses_a_seed_and_seeds_together(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--enrol", str(tmp_path), "--view", "side", "--seed", "5",
+                 "--seeds", "1,2"]) == 2
+    assert "give --seed or --seeds, not both" in capsys.readouterr().err
