@@ -237,7 +237,31 @@ def training_model(network: Any, settings: ModelSettings) -> Any:
     outputs = (keras.layers.Concatenate(axis=1, name="towers")(stacks) if len(stacks) > 1
                else stacks[0])
     model = keras.Model(network.inputs, outputs, name="gait_identification_training")
+    loss = (smoothed_crossentropy(settings.label_smoothing) if settings.label_smoothing
+            else "sparse_categorical_crossentropy")
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  loss=loss, metrics=["accuracy"],
                   steps_per_execution=STEPS_PER_EXECUTION)
     return model
+
+
+def smoothed_crossentropy(label_smoothing: float) -> Any:
+    """Cross-entropy of every tower against smoothed targets: ``1 - ε + ε / K`` for the
+    suspect and ``ε / K`` for each of the other ``K - 1`` (Keras's ``label_smoothing``, on
+    integer labels).
+
+    The returned loss takes ``y_true`` of shape (batch, n_towers), integer suspect indices,
+    and ``y_pred`` of shape (batch, n_towers, K), each tower's softmax, and gives the loss
+    per cycle and tower, shape (batch, n_towers), in nats.
+    """
+    from keras import ops
+
+    def loss(y_true: Any, y_pred: Any) -> Any:
+        n_classes = ops.shape(y_pred)[-1]
+        target = (ops.one_hot(ops.cast(y_true, "int32"), n_classes) * (1.0 - label_smoothing)
+                  + label_smoothing / n_classes)
+        # Keras's clipping of probabilities before the log (its epsilon, 1e-7).
+        log_p = ops.log(ops.clip(y_pred, 1e-7, 1.0 - 1e-7))
+        return -ops.sum(target * log_p, axis=-1)
+
+    return loss

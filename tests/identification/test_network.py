@@ -11,6 +11,7 @@ from gait.identification.network import (
     SUSPECTS_ROBUST,
     WHOLE,
     make_model,
+    smoothed_crossentropy,
     training_model,
 )
 from gait.identification.settings import ModelSettings
@@ -96,3 +97,36 @@ def test_dropout_masks_differ_between_towers(network) -> None:
     assert masks.shape == (SETTINGS.n_members, SETTINGS.hidden_units[0])
     assert len({tuple(m) for m in masks}) > 1
     assert model(x, training=False)[SUSPECTS].shape == (1, N_CLASSES)
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.05, 0.3])
+def test_smoothed_crossentropy_is_kerass_label_smoothing_on_integer_labels(epsilon) -> None:
+    import keras
+
+    rng = np.random.default_rng(3)
+    probabilities = _softmax(rng.normal(size=(6, 3, N_CLASSES)) * 3).astype(np.float32)
+    labels = rng.integers(0, N_CLASSES, size=(6, 3))
+    got = np.asarray(smoothed_crossentropy(epsilon)(labels, probabilities))
+    assert got.shape == (6, 3)
+    one_hot = np.eye(N_CLASSES, dtype=np.float32)[labels]
+    keras_loss = keras.losses.CategoricalCrossentropy(label_smoothing=epsilon, reduction=None)
+    np.testing.assert_allclose(got, np.asarray(keras_loss(one_hot, probabilities)), rtol=1e-5)
+    # Known answer, one cycle: -sum(target * log p) with the targets written out.
+    target = np.full(N_CLASSES, epsilon / N_CLASSES)
+    target[labels[0, 0]] += 1 - epsilon
+    assert got[0, 0] == pytest.approx(-np.sum(target * np.log(probabilities[0, 0])), rel=1e-5)
+    if epsilon == 0:
+        plain = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+        np.testing.assert_allclose(got, np.asarray(plain(labels, probabilities)), rtol=1e-5)
+
+
+def test_the_training_model_trains_towards_smoothed_targets() -> None:
+    """With ε > 0 the loss of a perfectly sure right tower is no longer 0."""
+    settings = ModelSettings(hidden_units=(6,), n_members=2, seed=7, label_smoothing=0.1)
+    model = make_model(N_FEATURES, N_CLASSES, settings, np.zeros(N_FEATURES),
+                       np.ones(N_FEATURES))
+    trainer = training_model(model, settings)
+    sure = np.zeros((1, 2, N_CLASSES), np.float32)
+    sure[..., 0] = 1.0
+    loss = float(np.mean(trainer.loss(np.zeros((1, 2)), sure)))
+    assert loss == pytest.approx(0.1 * (N_CLASSES - 1) / N_CLASSES * -np.log(1e-7), rel=1e-3)
