@@ -254,14 +254,12 @@ def smoothed_crossentropy(label_smoothing: float) -> Any:
     and ``y_pred`` of shape (batch, n_towers, K), each tower's softmax, and gives the loss
     per cycle and tower, shape (batch, n_towers), in nats.
     """
+    import keras
     from keras import ops
 
     def loss(y_true: Any, y_pred: Any) -> Any:
-        n_classes = ops.shape(y_pred)[-1]
-        target = (ops.one_hot(ops.cast(y_true, "int32"), n_classes) * (1.0 - label_smoothing)
-                  + label_smoothing / n_classes)
-        # Keras's clipping of probabilities before the log (its epsilon, 1e-7).
-        log_p = ops.log(ops.clip(y_pred, 1e-7, 1.0 - 1e-7))
-        return -ops.sum(target * log_p, axis=-1)
+        one_hot = ops.one_hot(ops.cast(y_true, "int32"), ops.shape(y_pred)[-1])
+        return keras.losses.categorical_crossentropy(one_hot, y_pred,
+                                                     label_smoothing=label_smoothing)
 
     return loss

@@ -12,6 +12,7 @@ the open-set rates) with their mean.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,16 +30,11 @@ def _rank_counts(clips: list[Mapping[str, Any]]) -> dict[str, int]:
             "rank5": sum(r <= 5 for r in ranks)}
 
 
-def _rates(counts: dict[str, int]) -> dict[str, Any]:
+def _rates(counts: Mapping[str, int]) -> dict[str, Any]:
     n = counts["n_clips"]
     return {"n_clips": n,
             "rank1": counts["rank1"] / n if n else float("nan"),
             "rank5": counts["rank5"] / n if n else float("nan")}
-
-
-def _add(total: dict[str, int], counts: dict[str, int]) -> None:
-    for key, value in counts.items():
-        total[key] = total.get(key, 0) + value
 
 
 def _per_seed(values: list[float]) -> dict[str, Any]:
@@ -78,17 +74,17 @@ def summarise_seeds(reports: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
     if len(kinds) > 1:
         raise ValueError(f"the reports are of different protocols or views: {sorted(kinds)}")
     seeds = list(reports)
-    total: dict[str, int] = {}
-    by_condition: dict[str, dict[str, int]] = {}
+    total: Counter[str] = Counter()
+    by_condition: dict[str, Counter[str]] = {}
     per_seed_rank1 = []
     for seed in seeds:
         clips = reports[seed]["clips"]
         counts = _rank_counts(clips)
-        _add(total, counts)
+        total.update(counts)
         per_seed_rank1.append(_rates(counts)["rank1"])
         for condition in sorted({c["condition"] for c in clips if c["enrolled"]}):
-            _add(by_condition.setdefault(condition, {}),
-                 _rank_counts([c for c in clips if c["condition"] == condition]))
+            by_condition.setdefault(condition, Counter()).update(
+                _rank_counts([c for c in clips if c["condition"] == condition]))
     overall = _rates(total)
     summary: dict[str, Any] = {
         "protocol": reports[seeds[0]].get("protocol"),
