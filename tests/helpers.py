@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from gait.identification.settings import ModelSettings
+from gait.media import landmarks as lm
 from gait.media.datasets import ClipRecord
 from gait.media.derived import write_h264
 from gait.media.keypoints import KeypointSequence
@@ -132,3 +133,20 @@ def synthetic_clips(people: dict, takes: range, noise_fh: float = 0.002, view: s
                               Path(f"{clip_id}.npz")),
                    synthetic_walk(style, view, duration_s=5.0, direction=direction,
                                   noise_fh=noise_fh, seed=take, clip_id=clip_id))
+
+
+LEG_CHAINS = {lm.L_HIP: (lm.L_KNEE, lm.L_ANKLE, lm.L_HEEL, lm.L_FOOT),
+              lm.R_HIP: (lm.R_KNEE, lm.R_ANKLE, lm.R_HEEL, lm.R_FOOT)}
+
+
+def squeezed_legs(sequence: KeypointSequence, frames: slice, factor: float
+                  ) -> KeypointSequence:
+    """``sequence`` with each leg drawn ``factor`` times as long, towards its hip, in
+    ``frames`` (MediaPipe's pose of a body whose lower half it cannot see)."""
+    xyzv = sequence.xyzv.copy()
+    part = xyzv[frames]
+    for hip, leg in LEG_CHAINS.items():
+        centre = part[:, [hip], :2]
+        part[:, list(leg), :2] = centre + factor * (part[:, list(leg), :2] - centre)
+    xyzv[frames] = part
+    return KeypointSequence(xyzv, sequence.frame_index, sequence.fps, sequence.frame_size_px)

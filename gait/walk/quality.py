@@ -17,6 +17,7 @@ import numpy as np
 from gait.media.keypoints import KeypointSequence
 from gait.walk.cycles import HALF_CYCLE_WEIGHT, GaitAnalysis, analyse_gait
 from gait.walk.parameter_table import parameter_values
+from gait.walk.sequence import implausible_pose_fraction
 
 # Quality-card thresholds.
 LOW_VISIBILITY = 0.5
@@ -41,6 +42,11 @@ OBLIQUE_WALK_DEG = 10.0
 # (which swings at least ARM_SWING_MIN_DEG): enrolment 2 of 192 clips (one person), another
 # day 0 of 50, bags 0 of 20 (these hang from a shoulder). Front views have neither check:
 # their arm swing comes from MediaPipe's depth (28 of 202 enrolment clips below the ratio).
+# Share of the frames with a person whose pose the cleaning left out, the legs out of proportion
+# with the trunk (gait.walk.sequence.implausible_poses). Shared data: walks towards the front
+# camera whose start is partly hidden, 8 of the 100 enrolment clips and 7 of the 55 of another
+# day above it; walks across the frame or away from the camera none (of 459).
+MANY_IMPLAUSIBLE_POSES = 0.1
 ARM_LOST_DEG = 90.0
 ONE_ARM_SWING_RATIO = 1 / 3
 ARM_SWING_MIN_DEG = 10.0
@@ -245,6 +251,11 @@ def quality_card(sequence: KeypointSequence, view: str,
         warnings.append(f"{meta['decode_errors']} frame(s) could not be decoded")
     if meta.get("stopped_early"):
         warnings.append("the video ends early (damaged or truncated file?)")
+    implausible = implausible_pose_fraction(sequence)
+    if implausible > MANY_IMPLAUSIBLE_POSES:
+        warnings.append(f"the pose model drew the legs out of proportion with the trunk in "
+                        f"{implausible:.0%} of the frames with the person (part of the body "
+                        "hidden or outside the frame?): those frames were left out")
     flips = analysis.relabelled_fraction
     if view == "front" and flips > MANY_FACING_FLIPS:
         warnings.append(f"the pose model took the person to face the other way in {flips:.0%} "

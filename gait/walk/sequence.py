@@ -4,23 +4,26 @@ Steps, in order (each documented where it is implemented):
 
 1. aspect correction: x and z are multiplied by the frame's width/height ratio so that all
    three coordinates are in *frame heights* (normalised x is a fraction of the width);
-2. gaps: frames without a person shorter than ``max_gap_s`` are interpolated, longer gaps
+2. implausible poses: frames whose leg-to-trunk proportion is far from the walk's (a body
+   partly hidden or outside the frame, which MediaPipe still draws whole) are treated as
+   frames without a person (:func:`gait.walk.body_proportions.implausible_poses`);
+3. gaps: frames without a person shorter than ``max_gap_s`` are interpolated, longer gaps
    split the clip into segments (each cleaned on its own);
-3. resampling onto a uniform time base of ``sample_rate_hz`` (so 25, 30 and 60 fps clips and
+4. resampling onto a uniform time base of ``sample_rate_hz`` (so 25, 30 and 60 fps clips and
    dropped frames give the same answers);
-4. label repair: in side views, MediaPipe often swaps the labels of the two legs for a few
+5. label repair: in side views, MediaPipe often swaps the labels of the two legs for a few
    frames when they cross; labels are re-assigned by constant-velocity tracking. In front
    views it sometimes takes a person seen from behind for one facing the camera (or the
    reverse) for some frames, exchanging every left and right label at once; frames whose
    labels contradict the walking direction are relabelled (:func:`correct_facing`);
-5. zero-phase Butterworth low-pass smoothing (``smooth_cutoff_hz``);
-6. walking direction: walks are turned 180 degrees about the vertical axis (x and z negated,
+6. zero-phase Butterworth low-pass smoothing (``smooth_cutoff_hz``);
+7. walking direction: walks are turned 180 degrees about the vertical axis (x and z negated,
    a rotation, so anatomical left and right stay true) where needed so that every side-view
    walk goes towards +x and every front-view walk goes away from the camera (+z);
-7. body-scale normalisation: lengths are divided by the body length (trunk + leg) fitted
+8. body-scale normalisation: lengths are divided by the body length (trunk + leg) fitted
    smoothly over time, which also removes the perspective growth of a person walking towards
    the camera;
-8. walking angle: how far the walk turns from the view's axis, read from the perspective
+9. walking angle: how far the walk turns from the view's axis, read from the perspective
    growth against the travel across the frame (:func:`walking_angle_deg`); in side views the
    foreshortening of the walking direction can be undone (``undo_foreshortening``).
 
@@ -40,6 +43,7 @@ from scipy import signal
 
 from gait.media import landmarks as lm
 from gait.media.keypoints import KeypointSequence
+from gait.walk.body_proportions import body_length, implausible_poses
 
 LEG_CHAIN_LEFT = (lm.L_KNEE, lm.L_ANKLE, lm.L_HEEL, lm.L_FOOT)
 LEG_CHAIN_RIGHT = (lm.R_KNEE, lm.R_ANKLE, lm.R_HEEL, lm.R_FOOT)
@@ -72,6 +76,10 @@ class CleanSettings:
         Re-assign swapped leg labels in side views.
     correct_facing : bool
         Relabel front-view frames whose left and right contradict the walking direction.
+    max_proportion_log_deviation : float
+        Frames whose leg-to-trunk length ratio differs from the walk's by more than this
+        (natural log; 0.3 is a factor of 1.35) are left out as implausible poses
+        (:func:`gait.walk.body_proportions.implausible_poses`); 0 keeps every frame.
     undo_foreshortening : bool
         Side views: divide the forward coordinate by the cosine of the walking angle, so that
         a walk at an angle to the image plane gives the step lengths of a walk across it
@@ -87,6 +95,7 @@ class CleanSettings:
     smooth_cutoff_hz: float = 6.0
     untangle_legs: bool = True
     correct_facing: bool = True
+    max_proportion_log_deviation: float = 0.3
     undo_foreshortening: bool = False
 
     def __post_init__(self) -> None:
@@ -94,6 +103,8 @@ class CleanSettings:
             raise ValueError("sample_rate_hz must be between 10 and 240")
         if self.max_gap_s < 0 or self.min_segment_s <= 0:
             raise ValueError("max_gap_s must be >= 0 and min_segment_s > 0")
+        if not self.max_proportion_log_deviation >= 0:
+            raise ValueError("max_proportion_log_deviation must be >= 0")
         if not 0.5 <= self.smooth_cutoff_hz < self.sample_rate_hz / 2:
             raise ValueError("smooth_cutoff_hz must be in [0.5, sample_rate_hz / 2)")
 
@@ -440,29 +451,18 @@ def _lowpass(values: np.ndarray, sample_rate_hz: float, cutoff_hz: float) -> np.
     return zero_phase_filter(values, 4, cutoff_hz, "lowpass", sample_rate_hz)
 
 
-def _segment_length(xyz: np.ndarray, a: int, b: int) -> np.ndarray:
-    """Per-frame 2-D image distance between landmarks ``a`` and ``b``, shape (n,)."""
-    return np.linalg.norm(xyz[:, a, :2] - xyz[:, b, :2], axis=1)
-
-
-def body_length(xyz: np.ndarray) -> np.ndarray:
-    """Per-frame body length: mid-shoulder to mid-hip plus the mean thigh + shank length.
-
-    Parameters
-    ----------
-    xyz : ndarray, shape (n, 33, 3)
-
-    Returns
-    -------
-    ndarray, shape (n,)
-        In the units of ``xyz``'s x and y.
-    """
-    mid_shoulder = (xyz[:, lm.L_SHOULDER, :2] + xyz[:, lm.R_SHOULDER, :2]) / 2
-    mid_hip = (xyz[:, lm.L_HIP, :2] + xyz[:, lm.R_HIP, :2]) / 2
-    trunk = np.linalg.norm(mid_shoulder - mid_hip, axis=1)
-    leg_l = _segment_length(xyz, lm.L_HIP, lm.L_KNEE) + _segment_length(xyz, lm.L_KNEE, lm.L_ANKLE)
-    leg_r = _segment_length(xyz, lm.R_HIP, lm.R_KNEE) + _segment_length(xyz, lm.R_KNEE, lm.R_ANKLE)
-    return np.asarray(trunk + (leg_l + leg_r) / 2)
+def implausible_pose_fraction(sequence: KeypointSequence,
+                              settings: CleanSettings | None = None) -> float:
+    """Share of the frames with a person, in [0, 1], that :func:`clean_walks` leaves out as
+    implausible poses (:func:`gait.walk.body_proportions.implausible_poses`); 0 when the
+    check is off."""
+    settings = settings or CleanSettings()
+    detected = sequence.detected
+    if settings.max_proportion_log_deviation <= 0 or not detected.any():
+        return 0.0
+    xyz = sequence.xyzv[detected, :, :3].astype(np.float64)
+    xyz[..., 0] *= sequence.aspect_ratio
+    return float(implausible_poses(xyz, settings.max_proportion_log_deviation).mean())
 
 
 def _smooth_scale(time_s: np.ndarray, length: np.ndarray) -> np.ndarray:
@@ -557,6 +557,9 @@ def clean_walks(
     aspect = sequence.aspect_ratio
     xyz = xyzv[..., :3] * np.array([aspect, 1.0, aspect])
     vis = np.clip(xyzv[..., 3], 0.0, 1.0)
+    if settings.max_proportion_log_deviation > 0:
+        plausible = ~implausible_poses(xyz, settings.max_proportion_log_deviation)
+        time_all, xyz, vis = time_all[plausible], xyz[plausible], vis[plausible]
     walks = []
     for run in _split_runs(time_all, settings.max_gap_s):
         t = time_all[run]

@@ -9,6 +9,7 @@ from gait.media import landmarks as lm
 from gait.media.keypoints import KeypointSequence
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
 from gait.walk.quality import quality_card
+from tests.helpers import squeezed_legs
 
 
 def test_quality_card_of_a_good_walk() -> None:
@@ -51,6 +52,16 @@ def test_quality_card_warns_of_many_facing_flips() -> None:
     warned = " | ".join(quality_card(flipping, "front").warnings)
     assert "face the other way in 20% of the frames" in warned
     assert not any("other way" in w for w in quality_card(walk, "front").warnings)
+
+
+def test_quality_card_warns_of_poses_left_out() -> None:
+    walk = synthetic_walk(view="front", direction="front", duration_s=5.0, seed=2)
+    squeezed = squeezed_legs(walk, slice(0, 45), 0.5)  # 45 of 150 frames, the legs unseen
+    card = quality_card(squeezed, "front")
+    assert any("out of proportion with the trunk in 30% of the frames" in w
+               for w in card.warnings)
+    assert card.usable
+    assert not any("out of proportion" in w for w in quality_card(walk, "front").warnings)
 
 
 ARMS = {"left": (lm.L_SHOULDER, [lm.L_ELBOW, lm.L_WRIST]),

@@ -22,12 +22,14 @@ from gait.walk.sequence import (
     CleanWalk,
     clean_walks,
     correct_facing,
+    implausible_pose_fraction,
     interpolate,
     repair_limb_labels,
     untangle_legs,
     walking_angle_deg,
     zero_phase_filter,
 )
+from tests.helpers import squeezed_legs
 
 
 def _with_flipped_facing(sequence: KeypointSequence, frames: np.ndarray) -> KeypointSequence:
@@ -74,6 +76,33 @@ def test_correctly_labelled_walks_are_left_alone() -> None:
         on = clean_walks(walk, "front")[0]
         off = clean_walks(walk, "front", CleanSettings(correct_facing=False))[0]
         np.testing.assert_array_equal(on.xyz_bl, off.xyz_bl)
+
+
+@pytest.mark.parametrize("view,direction", [("front", "front"), ("front", "back"),
+                                            ("side", "right")])
+def test_legs_out_of_proportion_are_left_out(view: str, direction: str) -> None:
+    walk = synthetic_walk(view=view, direction=direction, duration_s=5.0, noise_fh=0.001,
+                          seed=4)
+    squeezed = squeezed_legs(walk, slice(0, 40), 0.5)  # the first 1.33 s at 30 fps
+
+    assert implausible_pose_fraction(walk) == 0.0
+    assert implausible_pose_fraction(squeezed) == pytest.approx(40 / walk.n_frames)
+    truth = clean_walks(walk, view)
+    cleaned = clean_walks(squeezed, view)
+    # The squeezed start is a gap longer than max_gap_s: the walk starts after it, the same.
+    assert len(cleaned) == len(truth) == 1
+    assert cleaned[0].time_s[0] == pytest.approx(40 / walk.fps)
+    start = np.searchsorted(truth[0].time_s, cleaned[0].time_s[0] - 1e-9)
+    kept = truth[0].time_s.size - start
+    assert cleaned[0].time_s.size == kept
+    # Without the check the squeezed frames shorten the body and end up in the walk.
+    unchecked = clean_walks(squeezed, view, CleanSettings(max_proportion_log_deviation=0))
+    assert unchecked[0].time_s[0] == 0.0
+
+
+def test_clean_settings_refuse_a_negative_proportion_limit() -> None:
+    with pytest.raises(ValueError, match="max_proportion_log_deviation"):
+        CleanSettings(max_proportion_log_deviation=-0.1)
 
 
 def test_correct_facing_exchanges_positions_and_visibility_of_flipped_frames_only() -> None:
