@@ -35,6 +35,11 @@ MANY_FACING_FLIPS = 0.1
 # bags and coats; the largest 8.7 but for an enrolment clip whose walker stands still); the
 # walks at an angle of evidence_covariates_dev 21-25 degrees (side) and 15-17 (front).
 OBLIQUE_WALK_DEG = 10.0
+# Share of the frames with a person whose pose the cleaning left out, the legs out of
+# proportion with the trunk (gait.walk.body_proportions.implausible_poses). Shared data: walks
+# towards the front camera whose start is partly hidden, 8 of the 100 enrolment clips and 7 of
+# the 55 of another day above it; walks across the frame or away from the camera none (of 459).
+MANY_IMPLAUSIBLE_POSES = 0.1
 # Side views: the arms' swing, the median over the cycles of each shoulder-to-wrist range over a
 # stride. Shared data, side: normal walks swing at most 72 degrees (242 clips of both days);
 # above ARM_LOST_DEG the landmarks of a hidden arm wander (coats 6 of 20 clips, up to 354
@@ -42,11 +47,6 @@ OBLIQUE_WALK_DEG = 10.0
 # (which swings at least ARM_SWING_MIN_DEG): enrolment 2 of 192 clips (one person), another
 # day 0 of 50, bags 0 of 20 (these hang from a shoulder). Front views have neither check:
 # their arm swing comes from MediaPipe's depth (28 of 202 enrolment clips below the ratio).
-# Share of the frames with a person whose pose the cleaning left out, the legs out of proportion
-# with the trunk (gait.walk.sequence.implausible_poses). Shared data: walks towards the front
-# camera whose start is partly hidden, 8 of the 100 enrolment clips and 7 of the 55 of another
-# day above it; walks across the frame or away from the camera none (of 459).
-MANY_IMPLAUSIBLE_POSES = 0.1
 ARM_LOST_DEG = 90.0
 ONE_ARM_SWING_RATIO = 1 / 3
 ARM_SWING_MIN_DEG = 10.0
