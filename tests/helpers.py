@@ -12,6 +12,7 @@ from gait.media import landmarks as lm
 from gait.media.datasets import ClipRecord
 from gait.media.derived import write_h264
 from gait.media.keypoints import KeypointSequence
+from gait.walk.sequence import LEG_CHAIN_LEFT, LEG_CHAIN_RIGHT
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,8 +136,7 @@ def synthetic_clips(people: dict, takes: range, noise_fh: float = 0.002, view: s
                                   noise_fh=noise_fh, seed=take, clip_id=clip_id))
 
 
-LEG_CHAINS = {lm.L_HIP: (lm.L_KNEE, lm.L_ANKLE, lm.L_HEEL, lm.L_FOOT),
-              lm.R_HIP: (lm.R_KNEE, lm.R_ANKLE, lm.R_HEEL, lm.R_FOOT)}
+LEG_CHAINS = {lm.L_HIP: LEG_CHAIN_LEFT, lm.R_HIP: LEG_CHAIN_RIGHT}
 
 
 def squeezed_legs(sequence: KeypointSequence, frames: slice, factor: float

@@ -89,7 +89,8 @@ def test_legs_out_of_proportion_are_left_out(view: str, direction: str) -> None:
     assert implausible_pose_fraction(squeezed) == pytest.approx(40 / walk.n_frames)
     truth = clean_walks(walk, view)
     cleaned = clean_walks(squeezed, view)
-    # The squeezed start is a gap longer than max_gap_s: the walk starts after it, the same.
+    # The squeezed start is a gap longer than max_gap_s: the walk starts after it and runs
+    # to the clean walk's end.
     assert len(cleaned) == len(truth) == 1
     assert cleaned[0].time_s[0] == pytest.approx(40 / walk.fps)
     start = np.searchsorted(truth[0].time_s, cleaned[0].time_s[0] - 1e-9)
