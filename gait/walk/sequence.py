@@ -457,12 +457,21 @@ def implausible_pose_fraction(sequence: KeypointSequence,
     implausible poses (:func:`gait.walk.body_proportions.implausible_poses`); 0 when the
     check is off."""
     settings = settings or CleanSettings()
-    detected = sequence.detected
-    if settings.max_proportion_log_deviation <= 0 or not detected.any():
+    _, xyz, _ = _detected_frames(sequence)
+    if settings.max_proportion_log_deviation <= 0 or xyz.shape[0] == 0:
         return 0.0
-    xyz = sequence.xyzv[detected, :, :3].astype(np.float64)
-    xyz[..., 0] *= sequence.aspect_ratio
     return float(implausible_poses(xyz, settings.max_proportion_log_deviation).mean())
+
+
+def _detected_frames(sequence: KeypointSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The frames with a person: times in s, shape (n,); landmarks in frame heights (x and z
+    multiplied by the width/height ratio), shape (n, 33, 3), float64; visibilities clipped to
+    [0, 1], shape (n, 33)."""
+    detected = sequence.detected
+    xyzv = sequence.xyzv[detected].astype(np.float64)
+    aspect = sequence.aspect_ratio
+    return (sequence.time_s[detected], xyzv[..., :3] * np.array([aspect, 1.0, aspect]),
+            np.clip(xyzv[..., 3], 0.0, 1.0))
 
 
 def _smooth_scale(time_s: np.ndarray, length: np.ndarray) -> np.ndarray:
@@ -549,14 +558,10 @@ def clean_walks(
     settings = settings or CleanSettings()
     if view not in ("side", "front"):
         raise ValueError(f"view must be 'side' or 'front', got {view!r}")
-    detected = sequence.detected
-    time_all = sequence.time_s[detected]
-    xyzv = sequence.xyzv[detected].astype(np.float64)
+    time_all, xyz, vis = _detected_frames(sequence)
     if time_all.size == 0:
         return []
     aspect = sequence.aspect_ratio
-    xyz = xyzv[..., :3] * np.array([aspect, 1.0, aspect])
-    vis = np.clip(xyzv[..., 3], 0.0, 1.0)
     if settings.max_proportion_log_deviation > 0:
         plausible = ~implausible_poses(xyz, settings.max_proportion_log_deviation)
         time_all, xyz, vis = time_all[plausible], xyz[plausible], vis[plausible]
