@@ -25,7 +25,8 @@ CANVAS_GREY = 60
 
 def write_h264(path: str | os.PathLike[str], frames: Iterable[np.ndarray], fps: float = 25,
                rotation_deg: int = 0) -> Path:
-    """Encode RGB frames as an H.264 MP4 (yuv420p), one frame in memory at a time.
+    """Encode RGB frames as an H.264 MP4 (yuv420p), one frame in memory at a time; the same
+    frames give the same file in any process.
 
     Parameters
     ----------
@@ -50,6 +51,10 @@ def write_h264(path: str | os.PathLike[str], frames: Iterable[np.ndarray], fps: 
                 stream = container.add_stream("libx264", rate=round(fps))
                 stream.height, stream.width = rgb.shape[:2]
                 stream.pix_fmt = "yuv420p"
+                # A fixed thread count: libx264's output depends on it, and its default (the
+                # CPUs the process may use) changes once MediaPipe has run in the process, so
+                # the same frames encoded before and after an extraction differed.
+                stream.codec_context.thread_count = 2
                 if rotation_deg:
                     stream.set_display_rotation(rotation_deg)
             for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
