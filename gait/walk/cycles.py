@@ -58,6 +58,9 @@ _ANKLE = {"left": lm.L_ANKLE, "right": lm.R_ANKLE}
 _FRONT_DEPTH_WEIGHT = 0.5
 # Pass band of the pelvis's vertical bounce (one dip per step), Hz.
 _BOUNCE_BAND_HZ = (0.5, 4.0)
+# A step estimate this long (cadence 75 steps/min; 99.9 % of the shared data's strides take
+# at most 1.5 s) may be two steps.
+_SLOWEST_STEP_S = 0.8
 # Weight of a half cycle (a step completed by its mirror image) against a full cycle's 1.
 HALF_CYCLE_WEIGHT = 0.5
 
@@ -313,6 +316,10 @@ def detect_events(walk: CleanWalk, settings: CycleSettings | None = None) -> Gai
                    for c in candidates):
                 candidates.insert(0, bounce_step_s)
                 guides.insert(0, bounce)
+    # An autocorrelation can lock onto two steps where the heels or their labels are
+    # confused: half of a step estimate slower than anyone walks is tried too, and wins only
+    # with more complete strides.
+    candidates += [c / 2 for c in candidates if c >= _SLOWEST_STEP_S]
     # The step period steers peak picking and the stride check: of the distinct estimates,
     # keep the one whose events give the most complete strides (the first one on a tie). The
     # next guide (the feet's signal after the bounce) is tried only if none gave a stride.
