@@ -144,6 +144,12 @@ class ModelSettings:
         The side view's default is 0.5 (:meth:`for_view`); the front view's is 0 (seeds 42,
         1, 2, 3, ``evidence_covariates_dev/`` / ``evidence_normal``: 0.5 gave 46.2 / 84.5 %,
         its excursions scaled by 0.6-1.6, log-uniform, 46.2 / 83.5 %, against 48.3 / 84.0 %).
+    augment_facing_flicker : float
+        Expected share of the frames of every perturbed copy drawn turned sideways, as
+        MediaPipe draws a person walking away while it changes its guess of their facing
+        (:func:`gait.walk.augmentation.flicker_facing`), in [0, 1); 0: none. The front view's
+        default is 0.1 (:meth:`for_view`), the share of such frames in the shared data's
+        second-day walks away; measured in README "Facing flicker in training".
     score_normalisation : {"none", "cohort"}
         What the likelihood ratios rest on: the whitened cosine itself, or its adaptive
         normalisation against the clip's most similar other suspects
@@ -181,6 +187,7 @@ class ModelSettings:
     augment_hip_drop_bl: float = 0.0
     augment_covariate_shift: float = 1.0
     augment_excursion_damping: float = 0.0
+    augment_facing_flicker: float = 0.0
     score_normalisation: str = "none"
     seed: int = 42
 
@@ -197,6 +204,8 @@ class ModelSettings:
             raise ValueError("off_axis_robust_deg must be in [0, 90] (0: never)")
         if not 0 <= self.augment_excursion_damping < 1:
             raise ValueError("augment_excursion_damping must be in [0, 1)")
+        if not 0 <= self.augment_facing_flicker < 1:
+            raise ValueError("augment_facing_flicker must be in [0, 1)")
         if not 0 <= self.label_smoothing < 0.5:
             raise ValueError("label_smoothing must be in [0, 0.5)")
         if not 0 < self.cycle_probability_floor < 1:
@@ -220,7 +229,8 @@ class ModelSettings:
                                yaw_deg=self.augment_yaw_deg,
                                hip_drop_bl=self.augment_hip_drop_bl,
                                covariate_shift=self.augment_covariate_shift,
-                               excursion_damping=self.augment_excursion_damping)
+                               excursion_damping=self.augment_excursion_damping,
+                               facing_flicker_share=self.augment_facing_flicker)
 
     def robust_names(self, view: str) -> list[str]:
         """Names of the parameters of ``view`` the robust towers read."""
@@ -319,11 +329,12 @@ _BEFORE_ADDED: dict[str, Any] = {"augment_clothing_bl": 0.0, "augment_arm_dampin
                                  "augment_covariate_shift": 0.0, "score_normalisation": "none",
                                  "robust_members": 0, "robust_parameters": "clothing",
                                  "cycle_probability_floor": 1e-12, "off_axis_robust_deg": 0.0,
-                                 "augment_excursion_damping": 0.0, "label_smoothing": 0.0}
+                                 "augment_excursion_damping": 0.0, "label_smoothing": 0.0,
+                                 "augment_facing_flicker": 0.0}
 
 # Departures of a camera view from the ModelSettings defaults (see ModelSettings.for_view).
 _VIEW_SETTINGS: dict[str, dict[str, Any]] = {
-    "front": {"hidden_units": (128, 64)},
+    "front": {"hidden_units": (128, 64), "augment_facing_flicker": 0.1},
     "side": {"robust_members": 5, "augment_covariate_shift": 0.0,
              "augment_excursion_damping": 0.5},
 }

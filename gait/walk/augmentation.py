@@ -5,7 +5,9 @@ A copy of a keypoint sequence has its torso and arm landmarks moved as a coat mo
 one or both arms' swing damped as a bag or a coat damps it, the body turned about its
 vertical axis as when walking at an angle to the camera (:func:`dress_and_turn`); it is then
 seen by a camera turned about its centre (an exact homography), rolled, with another
-height-to-width ratio, and played slightly faster or slower (:func:`perturb_sequence`).
+height-to-width ratio, and played slightly faster or slower (:func:`perturb_sequence`); in
+short runs of its frames the body can be drawn turned sideways, as MediaPipe draws a person
+walking away while it changes its guess of which way they face (:func:`flicker_facing`).
 A copy of a walk's per-cycle parameters can have the legs' joint-angle excursions shrunk, as a
 coat or a load shrinks them (:func:`excursion_copies`).
 :class:`AugmentSettings` holds the ranges.
@@ -76,6 +78,9 @@ class AugmentSettings:
     excursion_damping : float
         Largest reduction of the legs' joint-angle excursions in a feature-space copy of
         every training cycle (:func:`excursion_copies`; 0: no copy).
+    facing_flicker_share : float
+        Expected share of a copy's frames in which the body is drawn turned sideways
+        (:func:`flicker_facing`), in [0, 1); 0: none.
     """
 
     copies: int = 3
@@ -90,6 +95,11 @@ class AugmentSettings:
     hip_drop_bl: float = 0.0
     covariate_shift: float = 0.0
     excursion_damping: float = 0.0
+    facing_flicker_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.facing_flicker_share < 1:
+            raise ValueError("facing_flicker_share must be in [0, 1)")
 
     def key(self) -> tuple[float, ...]:
         """Every setting, in field order (a new field cannot be left out of the cache key)."""
@@ -129,7 +139,8 @@ def perturb_sequence(sequence: KeypointSequence, rng: np.random.Generator,
 
     The rotation and the aspect change act about the frame centre on coordinates in frame
     heights (x times the aspect ratio), so they are true image-plane transformations; depth
-    follows the x scaling; the time stretch scales the frame rate.
+    follows the x scaling; the time stretch scales the frame rate. The facing flicker comes
+    last, in the copy's image, and draws from ``rng`` only when its share is positive.
     """
     xyzv = dress_and_turn(sequence, rng, settings).xyzv.astype(np.float64)
     aspect = sequence.aspect_ratio
@@ -145,8 +156,47 @@ def perturb_sequence(sequence: KeypointSequence, rng: np.random.Generator,
     out[..., 0] = (cos * x - sin * y) * np.sqrt(stretch) / aspect + 0.5
     out[..., 1] = (sin * x + cos * y) / np.sqrt(stretch) + 0.5
     out[..., 2] = xyzv[..., 2] * np.sqrt(stretch)
+    if settings.facing_flicker_share > 0:
+        out = flicker_facing(out, rng, settings.facing_flicker_share)
     return KeypointSequence(out.astype(np.float32), sequence.frame_index,
                             float(sequence.fps) * tempo, sequence.frame_size_px)
+
+
+def flicker_facing(xyzv: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
+    """Landmarks with the body drawn turned sideways in short runs of frames.
+
+    Where MediaPipe changes its guess of which way a person walking away from the camera
+    faces, it draws them turned sideways for a few frames: the left and right landmarks move
+    towards the body's midline (on the second day of the shared data's walks away, 9.9 % of
+    the frames have shoulders and hips narrowed so, against 0.1 % on the first day, and those
+    frames' widths are 0.3-0.5 of the walk's, down to nearly 0 where the guess turns over).
+    A copy with such frames teaches the network that they say nothing about the walker.
+
+    Parameters
+    ----------
+    xyzv : ndarray, shape (n_frames, 33, 4)
+        Landmarks, x in frame widths (NaN where unknown).
+    rng : numpy.random.Generator
+    share : float
+        Expected share of the frames drawn turned: runs of 2 to 6 frames (uniformly), as many
+        as ``share * n_frames / 4`` on average (Poisson), each with every landmark's
+        horizontal distance from the mid-hip scaled by one factor drawn uniformly in
+        [0.05, 0.6].
+
+    Returns
+    -------
+    ndarray
+        A copy, same shape; y, z and visibility unchanged.
+    """
+    out = np.array(xyzv, dtype=np.float64, copy=True)
+    n_frames = out.shape[0]
+    for _ in range(rng.poisson(share * n_frames / 4)):
+        start = int(rng.integers(0, n_frames))
+        run = slice(start, start + int(rng.integers(2, 7)))
+        factor = rng.uniform(0.05, 0.6)
+        mid_x = (out[run, L_HIP, 0] + out[run, R_HIP, 0])[:, None] / 2
+        out[run, :, 0] = mid_x + factor * (out[run, :, 0] - mid_x)
+    return out
 
 
 def body_height(xy: np.ndarray) -> float:

@@ -27,6 +27,7 @@ def test_overrides_are_read_as_their_fields_types() -> None:
     (("augment_excursion_damping", "1"), r"augment_excursion_damping must be in \[0, 1\)"),
     (("label_smoothing", "0.5"), r"label_smoothing must be in \[0, 0.5\)"),
     (("label_smoothing", "-0.1"), r"label_smoothing must be in \[0, 0.5\)"),
+    (("augment_facing_flicker", "-0.1"), r"augment_facing_flicker must be in \[0, 1\)"),
 ])
 def test_a_bad_override_is_one_clear_line(pair: tuple[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -54,11 +55,14 @@ def test_settings_of_an_older_model_leave_the_covariate_augmentation_off() -> No
     added = ("augment_clothing_bl", "augment_arm_damping", "augment_yaw_deg",
              "augment_hip_drop_bl", "augment_covariate_shift", "score_normalisation",
              "robust_members", "robust_parameters", "cycle_probability_floor",
-             "off_axis_robust_deg", "augment_excursion_damping", "label_smoothing")
+             "off_axis_robust_deg", "augment_excursion_damping", "label_smoothing",
+             "augment_facing_flicker")
     for name in added:
         old.pop(name)
     settings = ModelSettings.from_dict(old)
     assert [getattr(settings, n) for n in added] == [0.0, 0.0, 0.0, 0.0, 0.0, "none", 0,
-                                                     "clothing", 1e-12, 0.0, 0.0, 0.0]
+                                                     "clothing", 1e-12, 0.0, 0.0, 0.0, 0.0]
     assert ModelSettings().augment_covariate_shift == 1.0
+    assert ModelSettings.for_view("front").augment().facing_flicker_share == 0.1
+    assert ModelSettings.for_view("side").augment().facing_flicker_share == 0.0
     assert ModelSettings.from_dict(ModelSettings().to_dict()) == ModelSettings()

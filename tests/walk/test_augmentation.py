@@ -9,12 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gait.media.keypoints import KeypointSequence
+from gait.media.landmarks import L_HIP, L_SHOULDER, R_HIP
 from gait.pose.synthetic import WalkerStyle, synthetic_walk
 from gait.walk.augmentation import (
     AugmentSettings,
     body_height,
     dress_and_turn,
     excursion_copies,
+    flicker_facing,
     leg_excursion_names,
     perturb_sequence,
     turn_camera,
@@ -217,3 +219,44 @@ def test_excursion_copies_shrink_each_cycle_s_leg_excursions_by_one_factor(large
     kept = frame.columns.difference(scaled)
     pd.testing.assert_frame_equal(copies[kept], frame[kept])
     assert excursion_copies(frame, 0.0, np.random.default_rng(seed)).empty
+
+
+@given(share=st.floats(0.0, 0.9), seed=st.integers(0, 2**16))
+@settings(max_examples=25, deadline=None)
+def test_facing_flicker_narrows_whole_frames_about_the_mid_hip(share: float, seed: int) -> None:
+    """Each frame is either unchanged or has every landmark's horizontal distance from the
+    mid-hip scaled by one factor of at most 0.6 (less where runs overlap); heights, depths
+    and visibilities never change."""
+    walk = synthetic_walk(WalkerStyle(), view="front", duration_s=10.0, seed=seed % 7)
+    before = walk.xyzv.astype(np.float64)
+    after = flicker_facing(before, np.random.default_rng(seed), share)
+    np.testing.assert_array_equal(after[..., 1:], before[..., 1:])
+    mid = (before[:, L_HIP, 0] + before[:, R_HIP, 0]) / 2
+    offset_before, offset_after = before[..., 0] - mid[:, None], after[..., 0] - mid[:, None]
+    factor = offset_after[:, L_SHOULDER] / offset_before[:, L_SHOULDER]
+    np.testing.assert_allclose(offset_after, factor[:, None] * offset_before, atol=1e-12)
+    narrowed = ~np.isclose(factor, 1.0)
+    assert np.all((factor[narrowed] > 0) & (factor[narrowed] <= 0.6))
+    assert share > 0 or not narrowed.any()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_facing_flicker_narrows_about_its_share_of_the_frames(seed: int) -> None:
+    """Runs of 2-6 frames, share * n / 4 of them: a tenth of a 10-minute walk's frames
+    narrowed, less what overlapping runs share (1 - e^-0.1 = 9.5 % expected)."""
+    walk = synthetic_walk(WalkerStyle(), view="front", duration_s=600.0)
+    after = flicker_facing(walk.xyzv, np.random.default_rng(seed), 0.1)
+    narrowed = ~np.isclose(after[:, L_SHOULDER, 0], walk.xyzv[:, L_SHOULDER, 0])
+    assert 0.08 <= narrowed.mean() <= 0.11
+
+
+def test_facing_flicker_keeps_the_walks_rhythm() -> None:
+    """A walk away drawn turned sideways in a tenth of its frames keeps its cadence."""
+    walk = synthetic_walk(WalkerStyle(cadence_steps_per_min=104.0), view="front",
+                          direction="back", duration_s=8.0)
+    xyzv = flicker_facing(walk.xyzv, np.random.default_rng(3), 0.1)
+    flickered = KeypointSequence(xyzv.astype(np.float32), walk.frame_index, walk.fps,
+                                 walk.frame_size_px)
+    assert not np.allclose(flickered.xyzv, walk.xyzv)
+    cadence = cycle_parameters(analyse_gait(flickered, "front"))["cadence_steps_per_min"]
+    np.testing.assert_allclose(cadence.median(), 104.0, rtol=0.03)
