@@ -168,8 +168,9 @@ def flicker_facing(xyzv: np.ndarray, rng: np.random.Generator, share: float) -> 
     Where MediaPipe changes its guess of which way a person walking away from the camera
     faces, it draws them turned sideways for a few frames: the left and right landmarks move
     towards the body's midline (on the second day of the shared data's walks away, 9.9 % of
-    the frames have shoulders and hips narrowed so, against 0.1 % on the first day, and those
-    frames' widths are 0.3-0.5 of the walk's, down to nearly 0 where the guess turns over).
+    the frames have shoulders and hips narrowed so, against 0.1 % on the first day; in S13's
+    walk ``S13_front_back_normal_1`` the hips keep mostly 0.3-0.6 of their width there, down
+    to a tenth where the guess turns over).
     A copy with such frames teaches the network that they say nothing about the walker.
 
     Parameters
