@@ -152,7 +152,7 @@ class ModelSettings:
         second-day walks away. Measured (front, enrolled on ``enrol/``, seeds 42, 1-7, one
         training each): ``evidence_covariates_dev/`` 57.3 % -> 69.2 % (higher in every
         seed), ``evidence_normal`` 79.5 % -> 81.5 %, Cllr 0.36 / 1.07 -> 0.31 / 1.15, 6-fold
-        97.0 and 97.5 % (seeds 42, 1); the side view keeps 0.
+        97.5 % (seeds 42, 1, 2, 3); the side view keeps 0.
     score_normalisation : {"none", "cohort"}
         What the likelihood ratios rest on: the whitened cosine itself, or its adaptive
         normalisation against the clip's most similar other suspects
