@@ -457,8 +457,10 @@ def implausible_pose_fraction(sequence: KeypointSequence,
     implausible poses (:func:`gait.walk.body_proportions.implausible_poses`); 0 when the
     check is off."""
     settings = settings or CleanSettings()
+    if settings.max_proportion_log_deviation <= 0:
+        return 0.0
     _, xyz, _ = _detected_frames(sequence)
-    if settings.max_proportion_log_deviation <= 0 or xyz.shape[0] == 0:
+    if xyz.shape[0] == 0:
         return 0.0
     return float(implausible_poses(xyz, settings.max_proportion_log_deviation).mean())
 
